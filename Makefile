@@ -1,0 +1,70 @@
+# Two entry points do all the set-up on a fresh Debian machine:
+#   make demo   builds and starts the lab, runs playbooks/site.yml against it
+#   make test   unit, sanity, integration and lab tests against the lab
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV := $(CURDIR)/.venv
+COLLECTIONS := $(CURDIR)/.build/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/pacific/vsphere
+ENDPOINTS := $(CURDIR)/lab/.run/endpoints.json
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PYTHONPATH := $(COLLECTIONS)
+export ANSIBLE_FORCE_COLOR := 0
+
+.PHONY: help deps demo test unit sanity integration lab-test lint collection \
+        lab-up lab-down lab-reset lab-status clean
+
+help:
+	@echo "make demo | test | unit | sanity | integration | lab-test | lint | lab-up | lab-down | lab-reset | clean"
+
+deps: $(VENV)/.deps-installed
+$(VENV)/.deps-installed: tools/install_deps.sh requirements.txt pyproject.toml
+	tools/install_deps.sh
+	touch $@
+
+# ansible-test and ansible-playbook read the collection from where a user gets
+# it: the built artifact, installed under ansible_collections/pacific/vsphere.
+collection: deps
+	rm -rf .build/artifact $(COLLECTION)
+	ansible-galaxy collection build --force --output-path .build/artifact >/dev/null
+	ansible-galaxy collection install --force -p $(COLLECTIONS) .build/artifact/pacific-vsphere-*.tar.gz >/dev/null
+	@echo "collection installed at $(COLLECTION)"
+
+lab-up: deps
+	cd lab && python3 -m pacific_lab up
+
+lab-down:
+	cd lab && python3 -m pacific_lab down
+
+lab-reset:
+	cd lab && python3 -m pacific_lab reset
+
+lab-status:
+	cd lab && python3 -m pacific_lab status
+
+demo: lab-up collection
+	ansible-playbook -i inventories/lab playbooks/site.yml
+
+unit: collection
+	cd $(COLLECTION) && python3 -m pytest -q -p no:cacheprovider tests/unit
+
+sanity: collection
+	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
+
+integration: lab-up collection
+	python3 tools/integration_config.py $(ENDPOINTS) > $(COLLECTION)/tests/integration/integration_config.yml
+	cd $(COLLECTION) && ansible-test integration --python 3.11 --color no
+
+lab-test: lab-up
+	python3 -m pytest -q -p no:cacheprovider lab/tests
+
+lint: deps
+	ruff check .
+
+test: lint unit sanity integration lab-test
+
+clean: lab-down
+	rm -rf .build tests/output

@@ -1,0 +1,91 @@
+// Command pacific-vcsim is the lab's vCenter: govmomi's vcsim VPX model shaped
+// like a vSphere 7.0.3 inventory ready for vSphere with Tanzu (clustered hosts
+// only, DRS fully automated), plus per-host VIB management that vcsim lacks
+// (see hostimage.go). It serves plain HTTP on loopback; the lab's front door
+// terminates TLS in front of it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/simulator/esx"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+const (
+	apiVersion = "7.0.3.0"
+	version    = "7.0.3"
+	build      = "19193900" // vSphere 7.0 Update 3c
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "host:port to serve plain HTTP on")
+	clusters := flag.Int("clusters", 2, "number of clusters")
+	hosts := flag.Int("hosts", 3, "number of hosts per cluster")
+	username := flag.String("username", "administrator@vsphere.local", "the only user name that can log in")
+	password := flag.String("password", "VMware1!", "the only password that can log in")
+	flag.Parse()
+
+	m := simulator.VPX()
+	m.Cluster = *clusters
+	m.ClusterHost = *hosts
+	m.Host = 0 // Supervisor clusters: every host belongs to a cluster.
+
+	// Model.Create copies these templates into the ServiceInstance and every
+	// HostSystem, so they must be set first.
+	about := &m.ServiceContent.About
+	about.FullName = "VMware vCenter Server " + version + " build-" + build
+	about.Version = version
+	about.Build = build
+	about.ApiVersion = apiVersion
+	about.LicenseProductVersion = "7.0"
+	product := &esx.HostConfigInfo.Product // also summary.config.product
+	product.FullName = "VMware ESXi " + version + " build-" + build
+	product.Version = version
+	product.Build = build
+	product.ApiVersion = apiVersion
+	product.LicenseProductVersion = "7.0"
+
+	if err := m.Create(); err != nil {
+		log.Fatalf("creating inventory: %v", err)
+	}
+	defer m.Remove() // the datastores' temporary directories
+
+	for _, e := range simulator.Map.All("ClusterComputeResource") {
+		fullyAutomatedDRS(e.(*simulator.ClusterComputeResource))
+	}
+	for _, e := range simulator.Map.All("HostSystem") {
+		addImageManagers(e.(*simulator.HostSystem))
+	}
+
+	// vcsim's SessionManager.Login accepts exactly the credentials in Listen.User.
+	m.Service.Listen = &url.URL{Scheme: "http", Host: *listen, User: url.UserPassword(*username, *password)}
+	m.Service.RegisterEndpoints = true
+	server := m.Service.NewServer()
+	defer server.Close()
+
+	// The lab waits for this line; os.Stdout is unbuffered. server.URL holds
+	// the credentials, so print only its host.
+	fmt.Printf("READY http://%s/sdk\n", server.URL.Host)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	<-stop
+}
+
+// fullyAutomatedDRS completes what vcsim sets on a new cluster (DRS enabled,
+// but no automation level), as Workload Management requires.
+func fullyAutomatedDRS(c *simulator.ClusterComputeResource) {
+	drs := &c.ConfigurationEx.(*types.ClusterConfigInfoEx).DrsConfig
+	drs.Enabled = types.NewBool(true)
+	drs.EnableVmBehaviorOverrides = types.NewBool(true)
+	drs.DefaultVmBehavior = types.DrsBehaviorFullyAutomated
+	drs.VmotionRate = 3
+}
