@@ -1,0 +1,1 @@
+"""The lab that stands in for vCenter: see lab/CONTRACT.md."""

@@ -1,0 +1,59 @@
+"""Where the lab keeps its state and the knobs it reads from the environment."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+LAB_DIR = Path(__file__).resolve().parent.parent
+RUN_DIR = LAB_DIR / ".run"
+PKI_DIR = RUN_DIR / "pki"
+DEPOT_DIR = RUN_DIR / "depot"
+VCSIM_SOURCE_DIR = LAB_DIR / "vcsim"
+VCSIM_BINARY = RUN_DIR / "bin" / "pacific-vcsim"
+PID_FILE = RUN_DIR / "lab.pid"
+LOG_FILE = RUN_DIR / "lab.log"
+ENDPOINTS_FILE = RUN_DIR / "endpoints.json"
+
+# The front door presents a certificate for these names only.
+VCENTER_HOSTNAME = "localhost"
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class InventorySize:
+    clusters: int
+    hosts: int  # per cluster
+
+    def as_dict(self):
+        return {"clusters": self.clusters, "hosts": self.hosts}
+
+
+@dataclass(frozen=True)
+class Settings:
+    vcenter_port: int
+    control_port: int
+    size: InventorySize
+    username: str
+    password: str
+
+    @classmethod
+    def from_env(cls):
+        env = os.environ
+        return cls(
+            vcenter_port=int(env.get("LAB_VCENTER_PORT", "18443")),
+            control_port=int(env.get("LAB_CONTROL_PORT", "18480")),
+            size=InventorySize(
+                clusters=int(env.get("LAB_CLUSTERS", "2")),
+                hosts=int(env.get("LAB_HOSTS", "3")),
+            ),
+            username=env.get("LAB_USER", "administrator@vsphere.local"),
+            password=env.get("LAB_PASSWORD", "VMware1!"),
+        )
+
+    @property
+    def control_url(self):
+        return f"http://{LOOPBACK}:{self.control_port}"
+
+
+class LabError(Exception):
+    """A failure to report to whoever runs the lab, as a message rather than a traceback."""

@@ -1,0 +1,140 @@
+"""The lab CA and the front door's server certificate (SAN localhost, 127.0.0.1).
+
+Files are reused across runs so that clients which already trust `ca.pem` keep
+working; the server certificate is re-issued (by the same CA) only when it is
+missing or about to expire.
+"""
+
+import datetime
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .config import LOOPBACK, PKI_DIR, VCENTER_HOSTNAME
+
+CA_VALIDITY = datetime.timedelta(days=3650)
+SERVER_VALIDITY = datetime.timedelta(days=825)
+RENEW_BEFORE = datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class LabPki:
+    ca_cert: Path
+    server_cert: Path
+    server_key: Path
+
+
+def ensure_pki(pki_dir=PKI_DIR):
+    """Create whatever part of the PKI is missing or stale; return its paths."""
+    pki_dir = Path(pki_dir)
+    pki_dir.mkdir(parents=True, exist_ok=True)
+    pki = LabPki(pki_dir / "ca.pem", pki_dir / "server.pem", pki_dir / "server-key.pem")
+    ca_key_path = pki_dir / "ca-key.pem"
+
+    if pki.ca_cert.exists() and ca_key_path.exists():
+        ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    else:
+        ca_key = _new_key()
+        ca_cert = _issue_ca(ca_key)
+        _write(ca_key_path, _key_pem(ca_key), private=True)
+        _write(pki.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM))
+        # A new CA invalidates any server certificate issued by an old one.
+        pki.server_cert.unlink(missing_ok=True)
+
+    if not _server_cert_usable(pki.server_cert, ca_cert):
+        server_key = _new_key()
+        server_cert = _issue_server(server_key, ca_cert, ca_key)
+        _write(pki.server_key, _key_pem(server_key), private=True)
+        _write(pki.server_cert, server_cert.public_bytes(serialization.Encoding.PEM))
+    return pki
+
+
+def _server_cert_usable(path, ca_cert):
+    if not path.exists() or not path.with_name("server-key.pem").exists():
+        return False
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    fresh = cert.not_valid_after_utc - _now() > RENEW_BEFORE
+    return fresh and cert.issuer == ca_cert.subject
+
+
+def _issue_ca(key):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pacific.vsphere lab CA")])
+    public = key.public_key()
+    return (
+        _builder(name, name, public, CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def _issue_server(key, ca_cert, ca_key):
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, VCENTER_HOSTNAME)])
+    san = x509.SubjectAlternativeName(
+        [x509.DNSName(VCENTER_HOSTNAME), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
+    )
+    return (
+        _builder(subject, ca_cert.subject, key.public_key(), SERVER_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(san, critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def _builder(subject, issuer, public_key, validity):
+    now = _now()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        # Backdated a little so a client clock slightly behind still accepts it.
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + validity)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+
+
+def _new_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _key_pem(key):
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def _write(path, data, private=False):
+    # Write-then-rename so a concurrent reader never sees half a PEM file.
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
