@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  git make python3 python3-venv python3-pip
+  git make openssl python3 python3-venv python3-pip
   golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev
   golang-github-davecgh-go-xdr-dev golang-github-kr-pretty-dev
   golang-github-vmware-vmw-guestinfo-dev

@@ -27,13 +27,13 @@ def pip_version():
 
     from ansible_test._internal.python_requirements import get_venv_packages
 
-    running = SimpleNamespace(version="%d.%d" % sys.version_info[:2])
+    running = SimpleNamespace(version=f"{sys.version_info[0]}.{sys.version_info[1]}")
     return get_venv_packages(running)["pip"]
 
 
 def main():
     version = sys.argv[1] if len(sys.argv) > 1 else pip_version()
-    path = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
+    path = os.path.expanduser(f"~/.ansible/test/cache/get_pip_{version.replace('.', '_')}.py")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as handle:
         handle.write(SCRIPT)

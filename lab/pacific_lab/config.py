@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LAB_DIR = Path(__file__).resolve().parent.parent
-RUN_DIR = LAB_DIR / ".run"
+# LAB_RUN_DIR lets several labs run side by side (each with its own ports).
+RUN_DIR = Path(os.environ.get("LAB_RUN_DIR", LAB_DIR / ".run")).resolve()
 PKI_DIR = RUN_DIR / "pki"
 DEPOT_DIR = RUN_DIR / "depot"
 VCSIM_SOURCE_DIR = LAB_DIR / "vcsim"

@@ -10,8 +10,8 @@ import threading
 
 from .config import LOOPBACK, VCSIM_BINARY, VCSIM_SOURCE_DIR, LabError
 
-# The contract's build command, run in lab/vcsim.
-BUILD_COMMAND = ["go", "build", "-o", "../.run/bin/pacific-vcsim", "."]
+# The contract's build command, run in lab/vcsim; the output follows LAB_RUN_DIR.
+BUILD_COMMAND = ["go", "build", "-o", str(VCSIM_BINARY), "."]
 BUILD_ENV = {"GOPATH": "/usr/share/gocode", "GO111MODULE": "off"}
 READY_LINE = re.compile(r"^READY (http://[^\s/]+/sdk)\s*$")
 READY_TIMEOUT = 60

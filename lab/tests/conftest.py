@@ -12,7 +12,7 @@ import pytest
 from pyVim.connect import Disconnect, SmartConnect
 
 LAB_DIR = Path(__file__).resolve().parents[1]
-ENDPOINTS_FILE = Path(os.environ.get("LAB_ENDPOINTS", LAB_DIR / ".run" / "endpoints.json"))
+ENDPOINTS_FILE = Path(os.environ.get("LAB_RUN_DIR", LAB_DIR / ".run")) / "endpoints.json"
 
 
 class LabControl:

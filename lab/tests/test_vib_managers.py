@@ -24,7 +24,7 @@ LAB_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(LAB_DIR))
 from pacific_lab.depot import make_vib  # noqa: E402
 
-ENDPOINTS = Path(os.environ.get("LAB_ENDPOINTS", LAB_DIR / ".run" / "endpoints.json"))
+ENDPOINTS = Path(os.environ.get("LAB_RUN_DIR", LAB_DIR / ".run")) / "endpoints.json"
 
 ESX_BASE = ("esx-base", "7.0.3-0.20.19193900")
 TEST_VIB = "lab-test-vib"  # requires no maintenance mode; served by vib_server
