@@ -5,7 +5,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 VENV := $(CURDIR)/.venv
-COLLECTIONS := $(CURDIR)/.build/collections
+# Outside the work tree: inside it, ansible-test would list files through git,
+# which ignores build output, and find no targets at all.
+BUILD_DIR := $(or $(TMPDIR),/tmp)/pacific-vsphere-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
+COLLECTIONS := $(BUILD_DIR)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/pacific/vsphere
 ENDPOINTS := $(CURDIR)/lab/.run/endpoints.json
 
@@ -28,9 +31,9 @@ $(VENV)/.deps-installed: tools/install_deps.sh requirements.txt pyproject.toml
 # ansible-test and ansible-playbook read the collection from where a user gets
 # it: the built artifact, installed under ansible_collections/pacific/vsphere.
 collection: deps
-	rm -rf .build/artifact $(COLLECTION)
-	ansible-galaxy collection build --force --output-path .build/artifact >/dev/null
-	ansible-galaxy collection install --force -p $(COLLECTIONS) .build/artifact/pacific-vsphere-*.tar.gz >/dev/null
+	rm -rf $(BUILD_DIR)/artifact $(COLLECTION)
+	ansible-galaxy collection build --force --output-path $(BUILD_DIR)/artifact >/dev/null
+	ansible-galaxy collection install --force -p $(COLLECTIONS) $(BUILD_DIR)/artifact/pacific-vsphere-*.tar.gz >/dev/null
 	@echo "collection installed at $(COLLECTION)"
 
 lab-up: deps
@@ -67,4 +70,4 @@ lint: deps
 test: lint unit sanity integration lab-test
 
 clean: lab-down
-	rm -rf .build tests/output
+	rm -rf $(BUILD_DIR) tests/output
