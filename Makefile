@@ -10,7 +10,7 @@ VENV := $(CURDIR)/.venv
 BUILD_DIR := $(or $(TMPDIR),/tmp)/pacific-vsphere-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
 COLLECTIONS := $(BUILD_DIR)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/pacific/vsphere
-ENDPOINTS := $(CURDIR)/lab/.run/endpoints.json
+ENDPOINTS := $(or $(LAB_RUN_DIR),$(CURDIR)/lab/.run)/endpoints.json
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)

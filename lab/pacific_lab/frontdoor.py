@@ -3,11 +3,13 @@
 TLS (lab CA) is terminated here; requests are dispatched by path prefix
 (`ROUTES`): vcsim's paths are relayed verbatim over a keep-alive pool, other
 APIs (the vCenter REST API under /api) are answered in Python. Every request
-is recorded in the request log.
+is recorded in the request log. Injected transient faults (503, connection
+reset) are applied here, before a request reaches vcsim or the REST API.
 """
 
 import socket
 import ssl
+import struct
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, NamedTuple, Optional
@@ -54,6 +56,15 @@ def _relay_to_vcsim(request, soap):
     """Relay the request to vcsim and its response back, streaming large bodies."""
     body, stream_body = _read_or_stream_body(request)
     call = parse_call(body) if soap and request.command == "POST" and body else NOT_SOAP
+    faults = request.server.vcenter.faults
+    if soap:
+        injected = faults.transient("vim25", call.operation, urlsplit(request.path).path)
+        if injected == "reset":
+            request.drop_connection()
+            return Outcome(None, call)
+        if injected == "503":
+            return Outcome(request.reply(503, "text/plain", b"503 Service Unavailable (fault injected by the lab)\n"),
+                           call)
     pool = request.server.upstream
     try:
         conn, response = pool.send(
@@ -71,6 +82,8 @@ def _relay_to_vcsim(request, soap):
         return Outcome(_bad_gateway(request, f"vcsim closed the connection without a response: {error}"), call)
     except OSError as error:
         return Outcome(_bad_gateway(request, f"vcsim unreachable: {error}"), call)
+    if soap:
+        faults.saw_vim25_cookie(response.getheader("Set-Cookie"))  # for forced session expiry
     try:
         _relay_response(request, response)
     except BaseException:
@@ -143,6 +156,11 @@ class FrontDoorHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         return status
 
+    def drop_connection(self):
+        """Answer nothing and reset the connection (an injected fault): the client sees ECONNRESET."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
     def log_request(self, code="-", size="-"):
         # Per-request lines would flood lab.log; the request log has them.
         pass
@@ -157,6 +175,7 @@ class FrontDoor(ThreadingHTTPServer):
         self.ssl_context.load_cert_chain(pki.server_cert, pki.server_key)
         self.request_log = request_log
         self.upstream = None  # the current vcsim's UpstreamPool, set by the lab (and on reset)
+        self.vcenter = None  # the VcenterService (REST API, fault injection), set by the lab
         super().__init__((LOOPBACK, port), FrontDoorHandler)
 
     def finish_request(self, request, client_address):

@@ -1,4 +1,5 @@
-"""`serve`: the whole lab in one process (PKI, depot, vcsim child, front door, control)."""
+"""`serve`: the whole lab in one process (PKI, depot, vcsim child, front door,
+control, and the simulated vCenter's own services behind /api)."""
 
 import json
 import logging
@@ -7,13 +8,15 @@ import signal
 import threading
 
 from . import pidfile
-from .config import DEPOT_DIR, ENDPOINTS_FILE, LOOPBACK, VCENTER_HOSTNAME, LabError
+from .config import DEPOT_DIR, ENDPOINTS_FILE, LOOPBACK, RUN_DIR, VCENTER_HOSTNAME, LabError
 from .control import ControlServer
 from .depot import build_depot
 from .frontdoor import FrontDoor
 from .pki import ensure_pki
 from .requestlog import RequestLog
 from .upstream import UpstreamPool
+from .vcenter.service import VcenterService
+from .vcenter.supervisors import ENDPOINT_NETWORK
 from .vcsim_process import VcsimProcess, ensure_vcsim_binary
 
 log = logging.getLogger("pacific_lab")
@@ -28,6 +31,7 @@ class LabServer:
         self._reset_lock = threading.Lock()
         self._vcsim = None
         self._frontdoor = None
+        self.vcenter = None  # the VcenterService, once started
         self._bound = []  # servers holding a port
         self._serving = []  # servers whose serve_forever runs
 
@@ -42,19 +46,28 @@ class LabServer:
         self._bind("control", ControlServer, self.settings.control_port, self)
         self._vcsim = self._start_vcsim(self.startup_size)
         self._frontdoor.upstream = UpstreamPool(LOOPBACK, self._vcsim.port)
+        endpoints = self._endpoints(pki, depot)
+        self.vcenter = VcenterService(
+            username=self.settings.username, password=self.settings.password, run_dir=RUN_DIR,
+            depot_dir=self.depot_dir, depot_urls=endpoints["depot"], request_log=self.request_log)
+        # Before serving: what the store holds (a restart) is rebuilt into the fresh vcsim.
+        self.vcenter.start(self._vcsim)
+        self._frontdoor.vcenter = self.vcenter
         for server in self._bound:
             threading.Thread(target=server.serve_forever, name=type(server).__name__, daemon=True).start()
             self._serving.append(server)
-        _write_json(ENDPOINTS_FILE, self._endpoints(pki, depot))
+        _write_json(ENDPOINTS_FILE, endpoints)
         log.info("lab ready: https://%s:%d/sdk (vcsim %s), control %s", VCENTER_HOSTNAME,
                  self.settings.vcenter_port, self._vcsim.url, self.settings.control_url)
 
     def reset(self, size=None):
-        """Replace vcsim with a fresh one (startup size when `size` is None); clear the log."""
+        """Replace vcsim with a fresh one (startup size when `size` is None) and return the
+        simulated vCenter to its initial state (no Supervisors, namespaces, faults); clear the log."""
         size = size or self.startup_size
         with self._reset_lock:
             # The new vcsim is up before the old one goes: no request meets a dead port.
             fresh = self._start_vcsim(size)
+            self.vcenter.reset(fresh)
             old_vcsim, old_pool = self._vcsim, self._frontdoor.upstream
             self._vcsim, self._frontdoor.upstream = fresh, UpstreamPool(LOOPBACK, fresh.port)
             old_pool.close()
@@ -77,6 +90,8 @@ class LabServer:
             server.shutdown()  # waits for serve_forever to return, so only for those serving
         for server in self._bound:
             server.server_close()
+        if self.vcenter is not None:
+            self.vcenter.stop()
         if self._vcsim is not None:
             self._vcsim.stop()
         ENDPOINTS_FILE.unlink(missing_ok=True)
@@ -104,6 +119,8 @@ class LabServer:
                 "ca_cert": str(pki.ca_cert.resolve()),
             },
             "control": control,
+            "rest_api": f"https://{VCENTER_HOSTNAME}:{self.settings.vcenter_port}/api",
+            "supervisor_addresses": str(ENDPOINT_NETWORK),
             "depot": {
                 name: {version: f"{control}/depot/{file}" for version, file in versions.items()}
                 for name, versions in depot.items()

@@ -1,7 +1,8 @@
-"""The lab CA and the front door's server certificate (SAN localhost, 127.0.0.1).
+"""The lab CA, the front door's server certificate (SAN localhost, 127.0.0.1)
+and one certificate per Supervisor API endpoint address (`endpoint-<ip>.pem`).
 
 Files are reused across runs so that clients which already trust `ca.pem` keep
-working; the server certificate is re-issued (by the same CA) only when it is
+working; a server certificate is re-issued (by the same CA) only when it is
 missing or about to expire.
 """
 
@@ -48,20 +49,41 @@ def ensure_pki(pki_dir=PKI_DIR):
         # A new CA invalidates any server certificate issued by an old one.
         pki.server_cert.unlink(missing_ok=True)
 
-    if not _server_cert_usable(pki.server_cert, ca_cert):
-        server_key = _new_key()
-        server_cert = _issue_server(server_key, ca_cert, ca_key)
-        _write(pki.server_key, _key_pem(server_key), private=True)
-        _write(pki.server_cert, server_cert.public_bytes(serialization.Encoding.PEM))
+    front_door_names = [x509.DNSName(VCENTER_HOSTNAME), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
+    _ensure_server_cert(pki.server_cert, pki.server_key, VCENTER_HOSTNAME, front_door_names, ca_cert, ca_key)
     return pki
 
 
-def _server_cert_usable(path, ca_cert):
-    if not path.exists() or not path.with_name("server-key.pem").exists():
+def ensure_endpoint_certificate(address, pki_dir=PKI_DIR):
+    """(certificate, key) paths for a server at IP `address` (a Supervisor API endpoint), from the lab CA."""
+    pki_dir = Path(pki_dir)
+    pki = ensure_pki(pki_dir)
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    ca_key = serialization.load_pem_private_key((pki_dir / "ca-key.pem").read_bytes(), password=None)
+    cert_path, key_path = pki_dir / f"endpoint-{address}.pem", pki_dir / f"endpoint-{address}-key.pem"
+    names = [x509.IPAddress(ipaddress.ip_address(address))]
+    _ensure_server_cert(cert_path, key_path, address, names, ca_cert, ca_key)
+    return cert_path, key_path
+
+
+def _ensure_server_cert(cert_path, key_path, common_name, alt_names, ca_cert, ca_key):
+    if _server_cert_usable(cert_path, key_path, ca_cert):
+        return
+    server_key = _new_key()
+    server_cert = _issue_server(server_key, ca_cert, ca_key, common_name, alt_names)
+    _write(key_path, _key_pem(server_key), private=True)
+    _write(cert_path, server_cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _server_cert_usable(path, key_path, ca_cert):
+    if not path.exists() or not key_path.exists():
         return False
     cert = x509.load_pem_x509_certificate(path.read_bytes())
     fresh = cert.not_valid_after_utc - _now() > RENEW_BEFORE
-    return fresh and cert.issuer == ca_cert.subject
+    # Every lab CA has the same name: compare keys, so a new CA re-issues everything.
+    issuer_key = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    ca_key_id = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    return fresh and issuer_key == ca_key_id
 
 
 def _issue_ca(key):
@@ -83,11 +105,9 @@ def _issue_ca(key):
     )
 
 
-def _issue_server(key, ca_cert, ca_key):
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, VCENTER_HOSTNAME)])
-    san = x509.SubjectAlternativeName(
-        [x509.DNSName(VCENTER_HOSTNAME), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-    )
+def _issue_server(key, ca_cert, ca_key, common_name, alt_names):
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    san = x509.SubjectAlternativeName(alt_names)
     return (
         _builder(subject, ca_cert.subject, key.public_key(), SERVER_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

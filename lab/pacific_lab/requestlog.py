@@ -1,26 +1,28 @@
 """Thread-safe, bounded, in-memory log of the requests the front door served.
 
 Tests use it to assert which API calls a module made (and how many), so every
-request is recorded, including the ones the front door answers itself.
+request is recorded, including the ones the front door answers itself, and
+so is every vim25 call the simulated vCenter's own services (Workload
+Management, "wcp") make to vcsim: origin "client" or "wcp" tells them apart.
 """
 
 import collections
 import threading
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from .soap import NOT_SOAP, SoapCall
 
 DEFAULT_CAPACITY = 100_000
 
 # Entry fields a GET /requests query may filter on (exact match).
-FILTERABLE_FIELDS = ("api", "method", "path", "operation", "target", "target_type", "status")
+FILTERABLE_FIELDS = ("api", "method", "path", "operation", "target", "target_type", "status", "origin")
 
 
 class Outcome(NamedTuple):
     """What a front door route did with a request, for its log entry."""
 
-    status: int
+    status: Optional[int]  # None: the connection was dropped without a response
     call: SoapCall = NOT_SOAP
 
 
@@ -29,7 +31,7 @@ class RequestLog:
         self._entries = collections.deque(maxlen=capacity)
         self._lock = threading.Lock()
 
-    def record(self, *, api, method, path, operation, target, target_type, status):
+    def record(self, *, api, method, path, operation, target, target_type, status, origin="client"):
         entry = {
             "time": time.time(),
             "api": api,
@@ -39,6 +41,7 @@ class RequestLog:
             "target": target,
             "target_type": target_type,
             "status": status,
+            "origin": origin,
         }
         with self._lock:
             self._entries.append(entry)

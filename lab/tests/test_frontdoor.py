@@ -105,7 +105,7 @@ def test_rest_api_answers_not_found_like_vcenter(lab, ca_context):
     vcenter = lab["vcenter"]
     connection = http.client.HTTPSConnection(vcenter["hostname"], vcenter["port"], context=ca_context)
     try:
-        connection.request("GET", "/api/vcenter/namespace-management/clusters")
+        connection.request("GET", "/api/vcenter/no-such-service")  # unknown paths: 404 even without a session
         response = connection.getresponse()
         body = response.read()
     finally:

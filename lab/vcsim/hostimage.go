@@ -215,7 +215,9 @@ func (m *PatchManager) QueryHostPatchTask(*types.QueryHostPatch_Task) soap.HasFa
 
 // runTask runs op as a task of this manager whose entity is the host, as
 // vCenter reports patch manager tasks. Success yields a HostPatchManagerResult;
-// failure a PlatformConfigFault whose localizedMessage is op's error.
+// failure a PlatformConfigFault whose localizedMessage is op's error. A task
+// the lab slowed down (taskfaults.go) runs in the background, as on a real
+// host, so that clients see it running; others complete within the call.
 func (m *PatchManager) runTask(name string, op func() (*esxupdateResponse, error)) types.ManagedObjectReference {
 	task := simulator.CreateTask(m, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		res, err := op()
@@ -226,19 +228,28 @@ func (m *PatchManager) runTask(name string, op func() (*esxupdateResponse, error
 	})
 	task.Info.Entity = &m.image.host.Self
 	task.Info.EntityName = m.image.host.Name
-	task.Run()
+	if labTaskFaults.isDelayed(task.Self) {
+		go runAndPublishMessage(task)
+	} else {
+		runAndPublishMessage(task)
+	}
+	return task.Self
+}
 
-	// vcsim's Task.Run sets localizedMessage to the Go fault type
-	// ("*types.PlatformConfigFault"), and pyvmomi shows localizedMessage as
-	// the fault's msg: publish the real text instead.
-	if task.Info.Error != nil {
-		fault := task.Info.Error.Fault.(*types.PlatformConfigFault)
+// runAndPublishMessage runs the task. vcsim's Task.Run sets localizedMessage
+// to the Go fault type ("*types.PlatformConfigFault"), and pyvmomi shows
+// localizedMessage as the fault's msg: publish the real text instead.
+func runAndPublishMessage(task *simulator.Task) {
+	task.Run()
+	if task.Info.Error == nil {
+		return
+	}
+	if fault, ok := task.Info.Error.Fault.(*types.PlatformConfigFault); ok {
 		simulator.Map.Update(task, []types.PropertyChange{{
 			Name: "info.error",
 			Val:  types.LocalizedMethodFault{Fault: fault, LocalizedMessage: fault.Text},
 		}})
 	}
-	return task.Self
 }
 
 // esxupdateResponse is the xmlResult of a HostPatchManagerResult.

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -64,10 +65,14 @@ func main() {
 	for _, e := range simulator.Map.All("HostSystem") {
 		addImageManagers(e.(*simulator.HostSystem))
 	}
+	simulator.Map.AddHandler(labTaskFaults)
 
 	// vcsim's SessionManager.Login accepts exactly the credentials in Listen.User.
 	m.Service.Listen = &url.URL{Scheme: "http", Host: *listen, User: url.UserPassword(*username, *password)}
 	m.Service.RegisterEndpoints = true
+	// The lab's control server drives fault injection through /lab/ (see taskfaults.go).
+	m.Service.ServeMux = http.NewServeMux()
+	m.Service.ServeMux.Handle("/lab/task-faults", labTaskFaults)
 	server := m.Service.NewServer()
 	defer server.Close()
 

@@ -1,0 +1,296 @@
+"""The /api router: each request is matched to an operation of the vSphere
+Automation API, authenticated, answered as vCenter answers it, and named in
+the request log (`operation` such as `namespace_management.clusters.enable`,
+`target` the object it acts on)."""
+
+import base64
+import json
+import logging
+import re
+from typing import NamedTuple, Optional
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .. import requestlog
+from ..soap import SoapCall
+from . import errors, inventory
+
+log = logging.getLogger("pacific_lab.rest")
+
+SESSION_HEADER = "vmware-api-session-id"
+JSON = "application/json"
+CLUSTER = "ClusterComputeResource"
+NAMESPACE = "com.vmware.vcenter.namespaces.Instance"
+VM_CLASS = "com.vmware.vcenter.namespace_management.VirtualMachineClass"
+LIBRARY = "com.vmware.content.Library"
+
+
+class Route(NamedTuple):
+    method: str
+    template: str  # path with {param} parts
+    action: Optional[str]  # the ?action= an operation is selected by
+    operation: str
+    handler: str  # RestApp method name
+    target: Optional[str] = None  # path parameter (or body field) naming the object acted on
+    target_type: Optional[str] = None
+    public: bool = False  # callable without a session
+
+
+MANAGEMENT = "/api/vcenter/namespace-management"
+INSTANCES = "/api/vcenter/namespaces/instances"
+ROUTES = (
+    Route("POST", "/api/session", None, "session.create", "create_session", public=True),
+    Route("GET", "/api/session", None, "session.get", "get_session"),
+    Route("DELETE", "/api/session", None, "session.delete", "delete_session"),
+    Route("GET", "/api/vcenter/cluster", None, "cluster.list", "list_clusters"),
+    Route("GET", "/api/vcenter/host", None, "host.list", "list_hosts"),
+    Route("GET", "/api/vcenter/network", None, "network.list", "list_networks"),
+    Route("GET", "/api/vcenter/datastore", None, "datastore.list", "list_datastores"),
+    Route("GET", "/api/vcenter/storage/policies", None, "storage.policies.list", "list_policies"),
+    Route("GET", "/api/content/library", None, "content.library.list", "list_libraries"),
+    Route("GET", "/api/content/library/{library}", None, "content.library.get", "get_library", "library", LIBRARY),
+    Route("GET", f"{MANAGEMENT}/clusters", None, "namespace_management.clusters.list", "list_supervisors"),
+    Route("GET", f"{MANAGEMENT}/clusters/{{cluster}}", None, "namespace_management.clusters.get",
+          "get_supervisor", "cluster", CLUSTER),
+    Route("POST", f"{MANAGEMENT}/clusters/{{cluster}}", "enable", "namespace_management.clusters.enable",
+          "enable", "cluster", CLUSTER),
+    Route("POST", f"{MANAGEMENT}/clusters/{{cluster}}", "disable", "namespace_management.clusters.disable",
+          "disable", "cluster", CLUSTER),
+    Route("PATCH", f"{MANAGEMENT}/clusters/{{cluster}}", None, "namespace_management.clusters.update",
+          "update_supervisor", "cluster", CLUSTER),
+    Route("GET", f"{MANAGEMENT}/virtual-machine-classes", None,
+          "namespace_management.virtual_machine_classes.list", "list_vm_classes"),
+    Route("POST", f"{MANAGEMENT}/virtual-machine-classes", None,
+          "namespace_management.virtual_machine_classes.create", "create_vm_class", "id", VM_CLASS),
+    Route("GET", f"{MANAGEMENT}/virtual-machine-classes/{{vm_class}}", None,
+          "namespace_management.virtual_machine_classes.get", "get_vm_class", "vm_class", VM_CLASS),
+    Route("PATCH", f"{MANAGEMENT}/virtual-machine-classes/{{vm_class}}", None,
+          "namespace_management.virtual_machine_classes.update", "update_vm_class", "vm_class", VM_CLASS),
+    Route("DELETE", f"{MANAGEMENT}/virtual-machine-classes/{{vm_class}}", None,
+          "namespace_management.virtual_machine_classes.delete", "delete_vm_class", "vm_class", VM_CLASS),
+    Route("GET", INSTANCES, None, "namespaces.instances.list", "list_namespaces"),
+    Route("POST", INSTANCES, None, "namespaces.instances.create", "create_namespace", "namespace", NAMESPACE),
+    Route("GET", f"{INSTANCES}/{{namespace}}", None, "namespaces.instances.get", "get_namespace",
+          "namespace", NAMESPACE),
+    Route("PATCH", f"{INSTANCES}/{{namespace}}", None, "namespaces.instances.update", "update_namespace",
+          "namespace", NAMESPACE),
+    Route("PUT", f"{INSTANCES}/{{namespace}}", None, "namespaces.instances.set", "set_namespace",
+          "namespace", NAMESPACE),
+    Route("DELETE", f"{INSTANCES}/{{namespace}}", None, "namespaces.instances.delete", "delete_namespace",
+          "namespace", NAMESPACE),
+    *(Route(method, f"{INSTANCES}/{{namespace}}/access/{{domain}}/{{subject}}", None, f"namespaces.access.{verb}",
+            f"{verb}_access", "namespace", NAMESPACE)
+      for method, verb in (("GET", "get"), ("POST", "create"), ("PUT", "set"), ("DELETE", "delete"))),
+)
+
+
+def _pattern(template):
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
+
+
+COMPILED = [(route, _pattern(route.template)) for route in ROUTES]
+
+
+class Call(NamedTuple):
+    params: dict
+    query: dict  # name -> list of values
+    body: object  # parsed JSON, None when there was none
+    token: Optional[str]
+    authorization: Optional[str]
+
+
+class RestApp:
+    def __init__(self, service):
+        self._service = service  # VcenterService
+
+    def handle(self, request):
+        """Answer one /api request (the front door's Route handler)."""
+        raw_body = request.read_body()  # always consumed, so the keep-alive connection stays in step
+        parts = urlsplit(request.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        action = query.pop("action", [None])[-1]
+        route, params = _match(request.command, parts.path, action)
+        if route is None:
+            error = errors.route_not_found()
+            return requestlog.Outcome(request.reply(error.status, JSON, error.body()))
+        call = Call(params, query, None, request.headers.get(SESSION_HEADER), request.headers.get("Authorization"))
+        target = params.get(route.target)
+        try:
+            call = call._replace(body=_json_body(raw_body))
+            if target is None and isinstance(call.body, dict) and isinstance(call.body.get(route.target), str):
+                target = call.body[route.target]
+        except errors.ApiError as error:
+            return self._outcome(request, route, target, error.status, error.body())
+        injected = self._service.faults.transient("rest", route.operation, parts.path)
+        if injected == "reset":
+            request.drop_connection()
+            return requestlog.Outcome(None, SoapCall(route.operation, target, route.target_type))
+        try:
+            if injected == "503":
+                raise errors.service_unavailable()
+            if not route.public and self._service.sessions.use(call.token) is None:
+                raise errors.unauthenticated()
+            status, document = getattr(self, route.handler)(call)
+        except errors.ApiError as error:
+            return self._outcome(request, route, target, error.status, error.body())
+        except Exception as error:  # answered as vCenter's ERROR; the traceback goes to lab.log
+            log.exception("%s %s failed", request.command, parts.path)
+            failure = errors.ApiError("ERROR", [errors.message("vcenter.lab.internal.error", f"Internal error: {error}")])
+            return self._outcome(request, route, target, failure.status, failure.body())
+        body = b"" if document is None else json.dumps(document).encode()
+        return self._outcome(request, route, target, status, body)
+
+    @staticmethod
+    def _outcome(request, route, target, status, body):
+        request.reply(status, JSON, body)
+        return requestlog.Outcome(status, SoapCall(route.operation, target, route.target_type))
+
+    # --- sessions -------------------------------------------------------------
+
+    def create_session(self, call):
+        user, password = _basic_credentials(call.authorization)
+        if not self._service.valid_credentials(user, password):
+            raise errors.unauthenticated()
+        return 201, self._service.sessions.create(user)
+
+    def get_session(self, call):
+        return 200, self._service.sessions.use(call.token).info()
+
+    def delete_session(self, call):
+        self._service.sessions.delete(call.token)
+        return 204, None
+
+    # --- inventory and catalog -----------------------------------------------
+
+    def list_clusters(self, call):
+        return 200, inventory.list_clusters(self._service.vsphere(), call.query)
+
+    def list_hosts(self, call):
+        return 200, inventory.list_hosts(self._service.vsphere(), call.query)
+
+    def list_networks(self, call):
+        return 200, inventory.list_networks(self._service.vsphere(), call.query)
+
+    def list_datastores(self, call):
+        return 200, inventory.list_datastores(self._service.vsphere(), call.query)
+
+    def list_policies(self, call):
+        return 200, self._service.catalog.list_policies(call.query)
+
+    def list_libraries(self, call):
+        return 200, self._service.catalog.list_libraries()
+
+    def get_library(self, call):
+        return 200, self._service.catalog.get_library(self._service.vsphere(), call.params["library"])
+
+    # --- Workload Management ----------------------------------------------------
+
+    def list_supervisors(self, call):
+        return 200, self._service.supervisors.list()
+
+    def get_supervisor(self, call):
+        return 200, self._service.supervisors.get(call.params["cluster"])
+
+    def enable(self, call):
+        self._service.supervisors.enable(call.params["cluster"], call.body)
+        return 204, None
+
+    def disable(self, call):
+        self._service.supervisors.disable(call.params["cluster"])
+        return 204, None
+
+    def update_supervisor(self, call):
+        self._service.supervisors.update(call.params["cluster"], call.body)
+        return 204, None
+
+    def list_vm_classes(self, call):
+        return 200, self._service.catalog.list_vm_classes(self._service.namespaces.all())
+
+    def create_vm_class(self, call):
+        self._service.catalog.create_vm_class(call.body)
+        return 204, None
+
+    def get_vm_class(self, call):
+        return 200, self._service.catalog.get_vm_class(call.params["vm_class"], self._service.namespaces.all())
+
+    def update_vm_class(self, call):
+        self._service.catalog.update_vm_class(call.params["vm_class"], call.body)
+        return 204, None
+
+    def delete_vm_class(self, call):
+        self._service.catalog.delete_vm_class(call.params["vm_class"])
+        return 204, None
+
+    # --- namespaces -------------------------------------------------------------
+
+    def list_namespaces(self, call):
+        return 200, self._service.namespaces.list()
+
+    def create_namespace(self, call):
+        self._service.namespaces.create(call.body)
+        return 204, None
+
+    def get_namespace(self, call):
+        return 200, self._service.namespaces.get(call.params["namespace"])
+
+    def update_namespace(self, call):
+        self._service.namespaces.update(call.params["namespace"], call.body)
+        return 204, None
+
+    def set_namespace(self, call):
+        self._service.namespaces.set(call.params["namespace"], call.body)
+        return 204, None
+
+    def delete_namespace(self, call):
+        self._service.namespaces.delete(call.params["namespace"])
+        return 204, None
+
+    def get_access(self, call):
+        return 200, self._service.namespaces.get_access(*_access_key(call))
+
+    def create_access(self, call):
+        self._service.namespaces.create_access(*_access_key(call), call.body)
+        return 204, None
+
+    def set_access(self, call):
+        self._service.namespaces.set_access(*_access_key(call), call.body)
+        return 204, None
+
+    def delete_access(self, call):
+        self._service.namespaces.delete_access(*_access_key(call))
+        return 204, None
+
+
+def _match(method, path, action):
+    for route, pattern in COMPILED:
+        match = pattern.match(path)
+        if match and route.method == method and route.action == action:
+            return route, {name: unquote(value) for name, value in match.groupdict().items()}
+    return None, {}
+
+
+def _json_body(raw):
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise errors.invalid_argument(f"The request body is not JSON: {error}") from error
+
+
+def _basic_credentials(authorization):
+    """(user, password) of a Basic Authorization header; (None, None) when there is none."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    return user, password
+
+
+def _access_key(call):
+    subject_type = (call.query.get("type") or [None])[-1]
+    if subject_type not in ("USER", "GROUP"):
+        raise errors.invalid_fields([("type", "query parameter type must be USER or GROUP")])
+    return call.params["namespace"], call.params["domain"], call.params["subject"], subject_type

@@ -1,0 +1,96 @@
+"""The simulated vCenter's services put together, and their life with the lab:
+bound to each new vcsim, rebuilt into it after a restart, cleared by a reset."""
+
+import hmac
+import os
+import threading
+
+from . import errors
+from .app import RestApp
+from .catalog import Catalog
+from .clock import SimulatedClock
+from .faults import Faults
+from .namespaces import Namespaces
+from .sessions import SessionStore
+from .settings import Settings
+from .spherelet import newest_release
+from .store import Store
+from .supervisors import Supervisors
+from .vsphere import Vsphere
+
+STORE_FILE = "vcenter.sqlite"
+WORKER_JOIN_TIMEOUT = 30
+
+
+class VcenterService:
+    def __init__(self, *, username, password, run_dir, depot_dir, depot_urls, request_log, environ=os.environ):
+        self._username = username
+        self._password = password
+        self._request_log = request_log
+        self._vsphere = None
+        self._stop = threading.Event()
+        self.settings = Settings(environ)
+        self.sessions = SessionStore(lambda: self.settings.rest_idle_timeout)
+        self.faults = Faults(self.settings, self.sessions)
+        self.store = Store(run_dir / STORE_FILE)
+        self.catalog = Catalog(self.store)
+        self.catalog.seed()
+        self.supervisors = Supervisors(
+            self.store, self.catalog, self.settings, SimulatedClock(self.settings, self._stop),
+            newest_release(depot_dir, depot_urls), namespaces_of=lambda cluster: self.namespaces.remove_cluster(cluster))
+        self.namespaces = Namespaces(self.store, self.catalog, self.supervisors)
+        self.app = RestApp(self)
+
+    def start(self, vcsim):
+        """Serve with this vcsim, first making it match what the store holds (a restart)."""
+        self._bind(vcsim)
+        self.namespaces.rebuild()
+        self.supervisors.resume()
+
+    def reset(self, vcsim):
+        """Back to the initial state with a fresh vcsim: no Supervisors, namespaces, faults or sessions."""
+        self._stop_workers()
+        self.store.clear()
+        self.catalog.seed()
+        self.faults.clear()
+        self.sessions.expire_all()
+        self._bind(vcsim)
+
+    def stop(self):
+        self._stop_workers()
+        if self._vsphere is not None:
+            self._vsphere.close()
+        self.store.close()
+
+    def vsphere(self):
+        if self._vsphere is None:
+            raise errors.service_unavailable()
+        return self._vsphere
+
+    def valid_credentials(self, user, password):
+        return (user is not None and hmac.compare_digest(user.lower(), self._username.lower())
+                and hmac.compare_digest(password, self._password))
+
+    def update_settings(self, changes):
+        scale = self.settings.time_scale
+        settings = self.settings.update(changes)
+        if settings["time_scale"] != scale:
+            self.faults.time_scale_changed()
+        return settings
+
+    def _bind(self, vcsim):
+        if self._vsphere is not None:
+            self._vsphere.close()
+        self._vsphere = Vsphere(vcsim.url, self._username, self._password, self._record_wcp_call)
+        self.supervisors.bind(self._vsphere)
+        self.namespaces.bind(self._vsphere)
+        self.faults.bind(vcsim.url.removesuffix("/sdk"), self._vsphere)
+
+    def _stop_workers(self):
+        self._stop.set()
+        self.supervisors.join(WORKER_JOIN_TIMEOUT)
+        self._stop.clear()
+
+    def _record_wcp_call(self, operation, target, target_type, status):
+        self._request_log.record(api="vim25", method="POST", path="/sdk", operation=operation, target=target,
+                                 target_type=target_type, status=status, origin="wcp")

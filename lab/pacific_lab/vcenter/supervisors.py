@@ -1,0 +1,329 @@
+"""Workload Management on a cluster (vSphere 7 `namespace-management/clusters`):
+enable, update, disable, and the background work each sets off in vcsim.
+
+Enabling, as vCenter does it: the spec is checked first; then the cluster is
+CONFIGURING while a worker installs the Spherelet VIB on every host that lacks
+it (one host at a time, in maintenance mode when the VIB requires it), deploys
+three control-plane VMs on distinct hosts kept apart by a mandatory DRS
+anti-affinity rule, and allocates the Supervisor's API endpoint; after the
+simulated enable time it is RUNNING (or ERROR, with messages). Disabling
+(REMOVING) removes the VMs, the rule and the namespaces; the Spherelet VIB
+stays on the hosts.
+
+The work is idempotent ("make vcsim match the record"), so the same code
+rebuilds vcsim's side after a lab restart and resumes interrupted operations.
+"""
+
+import ipaddress
+import logging
+import threading
+import time
+
+from pyVmomi import vim
+
+from . import errors, specs
+from .clock import Cancelled
+from .inventory import network_type
+from .supervisor_spec import World, enable_problems, update_problems
+
+log = logging.getLogger("pacific_lab.wcp")
+
+SUPERVISOR = "supervisor"  # store kind
+CONTROL_PLANE_VM = "SupervisorControlPlaneVM ({})"
+CONTROL_PLANE_SIZE = 3
+ANTI_AFFINITY_RULE = "SupervisorControlPlaneVM anti-affinity"
+NAMESPACES_FOLDER = "Namespaces"
+# Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
+VM_SIZES = {"TINY": (2, 8192), "SMALL": (4, 16384), "MEDIUM": (8, 16384), "LARGE": (16, 32768)}
+# Each Supervisor's Kubernetes API gets its own loopback address (served on port 6443).
+ENDPOINT_NETWORK = ipaddress.IPv4Network("127.0.10.0/24")
+API_SERVER_PORT = 6443
+SECRET_FIELDS = ("password",)
+
+
+class Supervisors:
+    def __init__(self, store, catalog, settings, clock, spherelet, namespaces_of):
+        self._store = store
+        self._catalog = catalog
+        self._settings = settings
+        self._clock = clock
+        self._spherelet = spherelet  # spherelet.Release
+        self._remove_namespaces = namespaces_of  # callable(cluster moid): drop that cluster's namespaces
+        self._vsphere = None
+        self._lock = threading.RLock()
+        self._workers = []
+
+    def bind(self, vsphere):
+        self._vsphere = vsphere
+
+    # --- REST operations ----------------------------------------------------
+
+    def list(self):
+        return [_summary(doc) for doc in self._store.all(SUPERVISOR)]
+
+    def get(self, cluster_id):
+        return _info(self._existing(cluster_id))
+
+    def is_running(self, cluster_id):
+        doc = self._store.get(SUPERVISOR, cluster_id)
+        return doc is not None and doc["config_status"] == "RUNNING"
+
+    def enable(self, cluster_id, spec):
+        with self._lock:
+            cluster, props = self._cluster(cluster_id)
+            if self._store.get(SUPERVISOR, cluster_id) is not None:
+                raise errors.already_exists(
+                    f"Cluster {cluster_id} already has vSphere Namespaces enabled.", cluster_id)
+            if isinstance(spec, dict) and spec.get("network_provider") == "NSXT_CONTAINER_PLUGIN":
+                raise errors.unsupported("The lab simulates VSPHERE_NETWORK Supervisors only (no NSX-T).")
+            problems = enable_problems(specs.CLUSTER_ENABLE, spec, self._world(cluster, props))
+            if problems:
+                raise errors.invalid_fields(problems)
+            doc = {
+                "cluster": cluster_id, "cluster_name": props["name"], "spec": _without_secrets(spec),
+                "config_status": "CONFIGURING", "kubernetes_status": "WARNING", "operation": "enable",
+                "messages": [_message("INFO", "Configuring the Supervisor control plane.")],
+                "endpoint": self._free_endpoint(), "enabled_at": time.time(),
+            }
+            self._store.put(SUPERVISOR, cluster_id, doc)
+            self._start(cluster_id, "enable")
+
+    def update(self, cluster_id, spec):
+        with self._lock:
+            doc = self._existing(cluster_id)
+            if doc["config_status"] not in ("RUNNING", "ERROR"):
+                raise errors.not_allowed(
+                    f"Cluster {cluster_id} is {doc['config_status']}; it can be updated when RUNNING.", cluster_id)
+            cluster, props = self._cluster(cluster_id)
+            problems = update_problems(specs.CLUSTER_UPDATE, spec, self._world(cluster, props))
+            if problems:
+                raise errors.invalid_fields(problems)
+            resize = spec.get("size_hint") not in (None, doc["spec"]["size_hint"])
+            doc["spec"].update({key: value for key, value in _without_secrets(spec).items() if value is not None})
+            if resize:
+                doc.update(config_status="CONFIGURING", kubernetes_status="WARNING", operation="resize",
+                           messages=[_message("INFO", f"Resizing the control plane to {spec['size_hint']}.")])
+            self._store.put(SUPERVISOR, cluster_id, doc)
+            if resize:
+                self._start(cluster_id, "resize")
+
+    def disable(self, cluster_id):
+        with self._lock:
+            doc = self._existing(cluster_id)
+            if doc["config_status"] == "REMOVING":
+                return
+            doc.update(config_status="REMOVING", operation="disable",
+                       messages=[_message("INFO", "Removing the Supervisor control plane.")])
+            self._store.put(SUPERVISOR, cluster_id, doc)
+            self._start(cluster_id, "disable")
+
+    # --- lab lifecycle ------------------------------------------------------
+
+    def resume(self):
+        """Make a fresh vcsim match the records (after a restart): rebuild what RUNNING
+        Supervisors have, and carry on with operations that were under way."""
+        for doc in self._store.all(SUPERVISOR):
+            self._start(doc["cluster"], doc.get("operation") or "rebuild")
+
+    def join(self, timeout):
+        """Wait for the workers (the caller has set the stop flag)."""
+        for worker in self._workers:
+            worker.join(timeout)
+        self._workers = [worker for worker in self._workers if worker.is_alive()]
+
+    # --- background work ------------------------------------------------------
+
+    def _start(self, cluster_id, operation):
+        worker = threading.Thread(target=self._run, args=(cluster_id, operation), daemon=True,
+                                  name=f"wcp-{operation}-{cluster_id}")
+        self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+        worker.start()
+
+    def _run(self, cluster_id, operation):
+        started = self._clock.now()
+        try:
+            if operation == "disable":
+                self._tear_down(cluster_id)
+                self._wait_rest_of(self._settings.supervisor_disable_seconds, started)
+                with self._lock:
+                    self._store.delete(SUPERVISOR, cluster_id)
+                log.info("Supervisor on %s disabled", cluster_id)
+                return
+            self._converge(cluster_id)
+            if operation == "rebuild":
+                return
+            total = (self._settings.supervisor_resize_seconds if operation == "resize"
+                     else self._settings.supervisor_enable_seconds)
+            self._wait_rest_of(total, started)
+            self._set_state(cluster_id, config_status="RUNNING", kubernetes_status="READY", operation=None,
+                            messages=[])
+            log.info("Supervisor on %s RUNNING", cluster_id)
+        except Cancelled:
+            log.info("%s of the Supervisor on %s interrupted (lab stopping or resetting)", operation, cluster_id)
+        except Exception as error:  # every failure ends the operation in ERROR, as vCenter reports it
+            log.exception("%s of the Supervisor on %s failed", operation, cluster_id)
+            self._set_state(cluster_id, config_status="ERROR", kubernetes_status="ERROR", operation=None,
+                            messages=[_message("ERROR", f"Failed to {operation} the Supervisor: {_describe(error)}")])
+
+    def _wait_rest_of(self, simulated_total, started):
+        scale = self._settings.time_scale
+        elapsed = (self._clock.now() - started) / scale if scale else simulated_total
+        self._clock.sleep(max(0.0, simulated_total - elapsed))
+
+    def _set_state(self, cluster_id, **fields):
+        with self._lock:
+            doc = self._store.get(SUPERVISOR, cluster_id)
+            if doc is not None:  # a reset may have cleared the store meanwhile
+                doc.update(fields)
+                self._store.put(SUPERVISOR, cluster_id, doc)
+
+    def _converge(self, cluster_id):
+        vsphere = self._vsphere
+        doc = self._existing(cluster_id)
+        cluster = vsphere.find(vim.ClusterComputeResource, cluster_id)
+        if cluster is None:
+            raise RuntimeError(f"cluster {cluster_id} ({doc['cluster_name']}) is no longer in the inventory")
+        hosts = list(vsphere.cluster_hosts(cluster).values())
+        for host in hosts:
+            self._clock.check()
+            if vsphere.installed_vibs(host).get("spherelet") != self._spherelet.version:
+                vsphere.install_vib(host, self._spherelet.url, self._spherelet.needs_maintenance_mode)
+        cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
+        folder = self._folder(cluster, create=True)
+        existing = vsphere.vms_named(_vm_names(), root=folder)
+        datastore = cluster.datastore[0].name
+        for index, name in enumerate(_vm_names()):
+            self._clock.check()
+            vm = existing.get(name)
+            if vm is None:
+                vm = vsphere.create_vm(folder, cluster.resourcePool, hosts[index], name, cpus, memory, datastore)
+                vsphere.power_on(vm)
+                existing[name] = vm
+            elif (vm.config.hardware.numCPU, vm.config.hardware.memoryMB) != (cpus, memory):
+                vsphere.resize_vm(vm, cpus, memory)
+        rule = vsphere.rule(cluster, ANTI_AFFINITY_RULE)
+        wanted = {vm._moId for vm in existing.values()}
+        if rule is not None and {vm._moId for vm in rule.vm} != wanted:
+            vsphere.remove_rule(cluster, rule)
+            rule = None
+        if rule is None:
+            vsphere.add_anti_affinity_rule(cluster, ANTI_AFFINITY_RULE, list(existing.values()))
+
+    def _tear_down(self, cluster_id):
+        vsphere = self._vsphere
+        self._remove_namespaces(cluster_id)
+        cluster = vsphere.find(vim.ClusterComputeResource, cluster_id)
+        if cluster is None:
+            return
+        rule = vsphere.rule(cluster, ANTI_AFFINITY_RULE)
+        if rule is not None:
+            vsphere.remove_rule(cluster, rule)
+        folder = self._folder(cluster, create=False)
+        if folder is not None:
+            for vm in vsphere.vms_named(_vm_names(), root=folder).values():
+                self._clock.check()
+                vsphere.destroy_vm(vm)
+            vsphere.destroy(folder)
+
+    def _folder(self, cluster, create):
+        """The VM folder of this Supervisor's control plane: Namespaces/<cluster name> in the datacenter."""
+        datacenter = cluster.parent
+        while not isinstance(datacenter, vim.Datacenter):
+            datacenter = datacenter.parent
+        namespaces = self._vsphere.folder(datacenter.vmFolder, NAMESPACES_FOLDER)
+        if create:
+            return self._vsphere.folder(namespaces, cluster.name)
+        return next((child for child in namespaces.childEntity
+                     if isinstance(child, vim.Folder) and child.name == cluster.name), None)
+
+    # --- helpers --------------------------------------------------------------
+
+    def _existing(self, cluster_id):
+        doc = self._store.get(SUPERVISOR, cluster_id)
+        if doc is None:
+            raise errors.not_found(f"Cluster {cluster_id} does not have vSphere Namespaces enabled.", cluster_id)
+        return doc
+
+    def _cluster(self, cluster_id):
+        for cluster, props in self._vsphere.retrieve(vim.ClusterComputeResource, ["name", "configurationEx", "host"]):
+            if cluster._moId == cluster_id:
+                return cluster, props
+        raise errors.not_found(f"Cluster {cluster_id} not found.", cluster_id)
+
+    def _world(self, cluster, props):
+        networks = self._vsphere.retrieve(vim.Network, ["name"])
+        return World(
+            cluster_name=props["name"], drs_enabled=bool(props["configurationEx"].drsConfig.enabled),
+            host_count=len(props["host"]),
+            network_types={network._moId: network_type(network) for network, _ in networks},
+            policy_ids=self._catalog.policy_ids(), library_ids=self._catalog.library_ids(),
+        )
+
+    def _free_endpoint(self):
+        taken = {doc["endpoint"] for doc in self._store.all(SUPERVISOR)}
+        for address in ENDPOINT_NETWORK.hosts():
+            if str(address) not in taken:
+                return str(address)
+        raise errors.ApiError("UNABLE_TO_ALLOCATE_RESOURCE", [errors.message(
+            "vcenter.lab.endpoints.exhausted", f"No free Supervisor endpoint in {ENDPOINT_NETWORK}.")])
+
+
+def _vm_names():
+    return [CONTROL_PLANE_VM.format(index) for index in range(1, CONTROL_PLANE_SIZE + 1)]
+
+
+def _summary(doc):
+    return {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"],
+            "config_status": doc["config_status"], "kubernetes_status": doc["kubernetes_status"]}
+
+
+def _info(doc):
+    """Clusters.Info: the spec as configured (secrets left out) and the Supervisor's state."""
+    spec = doc["spec"]
+    management = spec["master_management_network"]
+    first_address = management.get("address_range", {}).get("starting_address")
+    api_servers = []
+    if first_address:
+        api_servers = [str(ipaddress.IPv4Address(first_address) + offset)
+                       for offset in range(1, CONTROL_PLANE_SIZE + 1)]
+    info = {key: value for key, value in spec.items()
+            if key not in ("workload_networks_spec", "load_balancer_config_spec")}
+    info.update({
+        "config_status": doc["config_status"],
+        "kubernetes_status": doc["kubernetes_status"],
+        "messages": doc["messages"],
+        "kubernetes_status_messages": [],
+        "api_server_cluster_endpoint": doc["endpoint"],
+        "api_server_management_endpoint": first_address or management.get("floating_IP", ""),
+        "api_servers": api_servers,
+        "stat_summary": {"cpu_used": 0, "cpu_capacity": 0, "memory_used": 0, "memory_capacity": 0,
+                         "storage_used": 0, "storage_capacity": 0},
+    })
+    networks = spec.get("workload_networks_spec")
+    if networks:
+        info["workload_networks"] = {
+            "supervisor_primary_workload_network": networks["supervisor_primary_workload_network"],
+            "network_list": networks.get("network_list", []),
+        }
+    load_balancer = spec.get("load_balancer_config_spec")
+    if load_balancer:
+        info["load_balancers"] = [load_balancer]
+    return info
+
+
+def _without_secrets(value):
+    """The spec as stored and shown: vCenter never returns passwords."""
+    if isinstance(value, dict):
+        return {key: _without_secrets(item) for key, item in value.items() if key not in SECRET_FIELDS}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
+
+
+def _message(severity, text):
+    return {"severity": severity, "details": errors.message(f"vcenter.wcp.lab.{severity.lower()}", text)}
+
+
+def _describe(error):
+    """A failure's text: a vim25 fault's message (what a task error says) or the exception."""
+    return getattr(error, "msg", None) or str(error) or type(error).__name__
