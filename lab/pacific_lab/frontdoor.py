@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import restapi
 from .config import LOOPBACK
 from .requestlog import Outcome
-from .soap import EMPTY_FETCH_RESPONSE, NOT_SOAP, SOAP_CONTENT_TYPE, fetched_property, parse_call
+from .soap import EMPTY_FETCH_RESPONSE, NOT_SOAP, SOAP_CONTENT_TYPE, fetched_property, not_authenticated_fault, parse_call
 from .upstream import UpstreamClosed
 
 # Request bodies up to this size are read into memory (SOAP calls are, to be
@@ -65,6 +65,10 @@ def _relay_to_vcsim(request, soap):
         if injected == "503":
             return Outcome(request.reply(503, "text/plain", b"503 Service Unavailable (fault injected by the lab)\n"),
                            call)
+        if faults.vim25_session_ended(request.headers.get("Cookie"), call.operation):
+            # vcsim serves property reads without a session (an empty result);
+            # vCenter refuses every call on an ended session but a new login.
+            return Outcome(request.reply(500, SOAP_CONTENT_TYPE, not_authenticated_fault(call)), call)
     pool = request.server.upstream
     try:
         conn, response = pool.send(

@@ -54,3 +54,21 @@ EMPTY_FETCH_RESPONSE = (
     b'<soapenv:Body>\n<FetchResponse xmlns="urn:vim25"/>\n</soapenv:Body>\n</soapenv:Envelope>'
 )
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
+
+
+def not_authenticated_fault(call):
+    """vCenter's answer to a call made on a session that has ended."""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"'
+        b' xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+        b' xmlns:xsd="http://www.w3.org/2001/XMLSchema"'
+        b' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        b'<soapenv:Body>\n<soapenv:Fault>\n<faultcode>ServerFaultCode</faultcode>\n'
+        b'<faultstring>The session is not authenticated.</faultstring>\n<detail>\n'
+        b'<NotAuthenticatedFault xmlns="urn:vim25" xsi:type="NotAuthenticated">'
+        b'<object type="' + (call.target_type or "ServiceInstance").encode() + b'">'
+        + (call.target or "ServiceInstance").encode() + b'</object>'
+        b'<privilegeId>System.View</privilegeId></NotAuthenticatedFault>\n'
+        b'</detail>\n</soapenv:Fault>\n</soapenv:Body>\n</soapenv:Envelope>'
+    )

@@ -7,7 +7,7 @@ import urllib.error
 import pytest
 import requests
 from pyVim.task import WaitForTask
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 from rest_support import MANAGEMENT, Rest, clusters, control, enable_spec, fast_lab, rest, wait_for_status  # noqa: F401 (fixtures)
 
 
@@ -88,6 +88,13 @@ def test_session_expiry(lab, vcenter_connect, control):  # noqa: F811
     assert client.request("GET", "/api/session").status_code == 401
     with pytest.raises(vim.fault.NotAuthenticated):
         si.CurrentTime()
+    # Property reads too: vcsim alone would answer them with an empty result.
+    with pytest.raises(vim.fault.NotAuthenticated):
+        si.content.propertyCollector.RetrievePropertiesEx(
+            [vmodl.query.PropertyCollector.FilterSpec(
+                objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=si.content.rootFolder)],
+                propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Folder, pathSet=["name"])])],
+            vmodl.query.PropertyCollector.RetrieveOptions())
     client.login()
     assert client.get("/api/session")
 

@@ -25,6 +25,8 @@ from pyVmomi import vim
 APIS = ("vim25", "rest")
 RESPONSES = ("503", "reset")
 VIM25_SESSION_COOKIE = re.compile(r'vmware_soap_session="?([^";]+)"?')
+# Calls vCenter answers without a live session: how clients start a new one.
+SESSION_FREE_OPERATIONS = frozenset(("RetrieveServiceContent", "Login", "LoginByToken", "LoginExtensionByCertificate"))
 
 
 class FaultError(ValueError):
@@ -41,6 +43,7 @@ class Faults:
         self._transient = []
         self._tasks = []
         self._vim25_sessions = set()  # session keys the front door has seen handed out
+        self._ended_vim25_sessions = set()  # keys ended by a forced expiry
         self._vcsim_url = None  # base URL of vcsim's /lab/ hooks
         self._vsphere = None
 
@@ -50,6 +53,7 @@ class Faults:
             self._vcsim_url = vcsim_url
             self._vsphere = vsphere
             self._vim25_sessions.clear()
+            self._ended_vim25_sessions.clear()
         self._push_task_faults()
 
     def clear(self):
@@ -127,6 +131,14 @@ class Faults:
             with self._lock:
                 self._vim25_sessions.add(match.group(1))
 
+    def vim25_session_ended(self, cookie, operation):
+        """Whether this call rides on a session a forced expiry ended (a new login may)."""
+        if operation in SESSION_FREE_OPERATIONS:
+            return False
+        match = VIM25_SESSION_COOKIE.search(cookie or "")
+        with self._lock:
+            return bool(match) and match.group(1) in self._ended_vim25_sessions
+
     # --- helpers --------------------------------------------------------------
 
     def _expire_sessions(self, spec):
@@ -144,6 +156,7 @@ class Faults:
         """End, through vim25's own SessionManager.TerminateSession, the client sessions seen so far."""
         with self._lock:
             keys, self._vim25_sessions = self._vim25_sessions, set()
+            self._ended_vim25_sessions |= keys
             vsphere = self._vsphere
         ended = 0
         for key in keys:

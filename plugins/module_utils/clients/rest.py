@@ -12,11 +12,11 @@ once when the session expired.
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
 import traceback
 from datetime import datetime, timezone
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.session import SessionClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
     DROPPED_CONNECTION_ERRORS,
     HTTP_TIMEOUT,
@@ -117,7 +117,7 @@ def error_details(response):
     return error_type or _STATUS_ERROR_TYPES.get(response.status_code), messages
 
 
-class RestClient:
+class RestClient(SessionClient):
     """A logged-in vCenter REST session; use as a context manager.
 
     Thread-safe for concurrent requests; session renewal is serialised so
@@ -125,6 +125,7 @@ class RestClient:
     """
 
     def __init__(self, connection, *, retry_policy=DEFAULT_POLICY, sleep=time.sleep):
+        super().__init__()
         self.connection = connection
         self._retry_policy = retry_policy
         self._sleep = sleep
@@ -134,23 +135,10 @@ class RestClient:
         self._verify = (connection.ca_cert or True) if connection.validate_certs else False
         self._http = None
         self._token = None
-        self._session_lock = threading.Lock()
-        self._session_generation = 0
         self._where = f" on vCenter {connection.endpoint}"
 
-    def __enter__(self):
+    def open(self):
         return self.login()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-            return
-        try:
-            self.close()
-        except Exception:
-            # The error already propagating says what went wrong; a failed
-            # logout must not replace it, and the session times out anyway.
-            pass
 
     def login(self):
         """Create a session with the user name and password (``POST /api/session``)."""
@@ -218,17 +206,10 @@ class RestClient:
         def with_retries():
             return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
 
-        generation = self._session_generation
-        try:
-            return with_retries()
-        except SessionExpired:
-            if login or not renew_session:
-                raise
-            with self._session_lock:
-                # Another thread may have logged in again while this one waited.
-                if self._session_generation == generation:
-                    self.login()
-            return with_retries()
+        return self._renewing_session(with_retries, renew_session=renew_session and not login)
+
+    def _log_in_again(self):
+        self.login()
 
     def _send(self, method, path, params, json, what, *, login):
         context = f"Failed to {what}{self._where}"

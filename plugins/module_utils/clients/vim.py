@@ -15,11 +15,11 @@ simulators answer it badly for unset properties.
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from http.client import HTTPException, RemoteDisconnected
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.session import SessionClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
     DROPPED_CONNECTION_ERRORS,
     HTTP_TIMEOUT,
@@ -135,7 +135,7 @@ def select(records, kind, *, names=None, moids=None, where=""):
     return records
 
 
-class VimClient:
+class VimClient(SessionClient):
     """A logged-in vim25 session to one vCenter; use as a context manager.
 
     Thread-safe for concurrent calls: pyvmomi's stub keeps a connection pool,
@@ -144,29 +144,17 @@ class VimClient:
     """
 
     def __init__(self, connection, *, retry_policy=DEFAULT_POLICY, sleep=time.sleep, clock=time.monotonic):
+        super().__init__()
         self.connection = connection
         self._retry_policy = retry_policy
         self._sleep = sleep
         self._clock = clock
         self._stub = None
         self._content = None
-        self._session_lock = threading.Lock()
-        self._session_generation = 0
         self._where = f" on vCenter {connection.endpoint}"
 
-    def __enter__(self):
+    def open(self):
         return self.connect()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-            return
-        try:
-            self.close()
-        except Exception:
-            # The error already propagating says what went wrong; a failed
-            # logout must not replace it, and the session times out anyway.
-            pass
 
     def connect(self):
         """Negotiate the API version, read the service content and log in."""
@@ -218,6 +206,18 @@ class VimClient:
     def managed_object(self, kind, moid):
         """A reference to ``moid`` bound to this session, for calling its methods."""
         return _vim_type(kind)(moid, self._stub)
+
+    def data_object(self, kind, **fields):
+        """A vim25 data object (``VirtualMachineConfigSpec``) to pass to ``call()``; nested ones are built the same way."""
+        return _vim_type(kind)(**fields)
+
+    def managed_type(self, kind):
+        """The pyvmomi type of ``kind`` (``HostSystem``), for arguments that take a type."""
+        return _vim_type(kind)
+
+    def service_moid(self, manager):
+        """The moid of a manager of the service content (``customFieldsManager``), for ``call()``."""
+        return getattr(self._content, manager)._moId
 
     def call(self, kind, moid, method, *args, what=None, idempotent=True, **kwargs):
         """Call ``method`` of the managed object ``kind``/``moid`` and return its result as plain values.
@@ -325,11 +325,8 @@ class VimClient:
         )
         self._session_generation += 1
 
-    def _renew_session(self, seen_generation):
-        with self._session_lock:
-            # Another thread may have logged in again while this one waited.
-            if self._session_generation == seen_generation:
-                self._login()
+    def _log_in_again(self):
+        self._login()
 
     def _call(self, method, *args, what, idempotent=True, renew_session=True, **kwargs):
         def attempt():
@@ -344,14 +341,7 @@ class VimClient:
         def with_retries():
             return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
 
-        generation = self._session_generation
-        try:
-            return with_retries()
-        except SessionExpired:
-            if not renew_session:
-                raise
-            self._renew_session(generation)
-            return with_retries()
+        return self._renewing_session(with_retries, renew_session=renew_session)
 
     def _translate(self, error, what, idempotent):
         """The typed error for a failure of ``what``; None for errors that are bugs, not conditions."""

@@ -77,33 +77,48 @@ class ClusterInventory:
             elif image_config is None:
                 host.update(vibs=None, vibs_skipped_reason="the host has no image configuration manager")
             else:
-                readable.append((host, image_config))
-        if not readable:
-            return
-        with ThreadPoolExecutor(max_workers=min(self._max_parallel_vib_reads, len(readable))) as pool:
-            futures = {pool.submit(self._read_vibs, host, image_config): host for host, image_config in readable}
-            try:
-                for future, host in futures.items():
-                    host.update(future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+                readable.append((moid, host["name"], image_config))
+        for moid, (packages, skipped_reason) in fetch_software_packages(self._client, readable, self._max_parallel_vib_reads).items():
+            vibs = None if packages is None else sorted(map(_vib, packages), key=lambda vib: vib["name"])
+            hosts[moid].update(vibs=vibs, vibs_skipped_reason=skipped_reason)
 
-    def _read_vibs(self, host, image_config):
+
+def fetch_software_packages(client, hosts, max_parallel=MAX_PARALLEL_VIB_READS):
+    """Read the installed software packages of ``hosts``, ``[(moid, name, image config manager moid)]``, in parallel.
+
+    Returns ``{moid: (packages, None)}``, or ``(None, reason)`` for a host that
+    stopped answering meanwhile; any other failure propagates. Packages are
+    pyvmomi ``SoftwarePackage`` data objects.
+    """
+    if not hosts:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(max_parallel, len(hosts))) as pool:
+        futures = {moid: pool.submit(_fetch_packages, client, name, image_config) for moid, name, image_config in hosts}
         try:
-            packages = self._client.call(
-                "HostImageConfigManager",
-                image_config,
-                "FetchSoftwarePackages",
-                what=f"read the VIBs installed on host '{host['name']}'",
-            )
-        except ApiError as error:
-            if error.error_type not in _HOST_GONE_FAULTS:
-                raise
-            return {"vibs": None, "vibs_skipped_reason": f"the host stopped answering while its VIBs were read ({error.error_type})"}
-        vibs = [{"name": package.name, "version": package.version, "vendor": package.vendor} for package in packages or ()]
-        return {"vibs": sorted(vibs, key=lambda vib: vib["name"]), "vibs_skipped_reason": None}
+            return {moid: future.result() for moid, future in futures.items()}
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
+
+
+def _fetch_packages(client, host_name, image_config):
+    try:
+        packages = client.call(
+            "HostImageConfigManager",
+            image_config,
+            "FetchSoftwarePackages",
+            what=f"read the VIBs installed on host '{host_name}'",
+        )
+    except ApiError as error:
+        if error.error_type not in _HOST_GONE_FAULTS:
+            raise
+        return None, f"the host stopped answering while its VIBs were read ({error.error_type})"
+    return list(packages or ()), None
+
+
+def _vib(package):
+    return {"name": package.name, "version": package.version, "vendor": package.vendor}
 
 
 def _host(record):
