@@ -1,5 +1,6 @@
 """Where the lab keeps its state and the knobs it reads from the environment."""
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,21 @@ VCSIM_BINARY = RUN_DIR / "bin" / "pacific-vcsim"
 PID_FILE = RUN_DIR / "lab.pid"
 LOG_FILE = RUN_DIR / "lab.log"
 ENDPOINTS_FILE = RUN_DIR / "endpoints.json"
+
+
+def _supervisor_network():
+    """Loopback /24 the Supervisors' API endpoints are allocated from.
+
+    Derived from the vCenter port unless set, so labs started side by side
+    (each on its own ports) never hand out the same Supervisor address.
+    """
+    if os.environ.get("LAB_SUPERVISOR_NETWORK"):
+        return ipaddress.IPv4Network(os.environ["LAB_SUPERVISOR_NETWORK"])
+    port = int(os.environ.get("LAB_VCENTER_PORT", "18443"))
+    return ipaddress.IPv4Network(f"127.{(port >> 8) & 255}.{port & 255}.0/24")
+
+
+SUPERVISOR_NETWORK = _supervisor_network()
 
 # The front door presents a certificate for these names only.
 VCENTER_HOSTNAME = "localhost"

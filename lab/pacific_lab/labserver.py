@@ -1,5 +1,6 @@
 """`serve`: the whole lab in one process (PKI, depot, vcsim child, front door,
-control, and the simulated vCenter's own services behind /api)."""
+control, the simulated vCenter's own services behind /api, and the API
+servers of its Supervisors)."""
 
 import json
 import logging
@@ -14,6 +15,7 @@ from .depot import build_depot
 from .frontdoor import FrontDoor
 from .pki import ensure_pki
 from .requestlog import RequestLog
+from .supervisor.lab import lab_supervisors
 from .upstream import UpstreamPool
 from .vcenter.service import VcenterService
 from .vcenter.supervisors import ENDPOINT_NETWORK
@@ -32,6 +34,8 @@ class LabServer:
         self._vcsim = None
         self._frontdoor = None
         self.vcenter = None  # the VcenterService, once started
+        self.supervisors = None  # the SupervisorFleet, once started
+        self._endpoints_document = None
         self._bound = []  # servers holding a port
         self._serving = []  # servers whose serve_forever runs
 
@@ -56,6 +60,10 @@ class LabServer:
         for server in self._bound:
             threading.Thread(target=server.serve_forever, name=type(server).__name__, daemon=True).start()
             self._serving.append(server)
+        self._endpoints_document = endpoints
+        self.supervisors = lab_supervisors(self.vcenter, self.request_log, on_change=self._publish_supervisors)
+        self.supervisors.start()
+        endpoints["supervisors"] = self.supervisors.endpoints()
         _write_json(ENDPOINTS_FILE, endpoints)
         log.info("lab ready: https://%s:%d/sdk (vcsim %s), control %s", VCENTER_HOSTNAME,
                  self.settings.vcenter_port, self._vcsim.url, self.settings.control_url)
@@ -68,6 +76,7 @@ class LabServer:
             # The new vcsim is up before the old one goes: no request meets a dead port.
             fresh = self._start_vcsim(size)
             self.vcenter.reset(fresh)
+            self.supervisors.reset()
             old_vcsim, old_pool = self._vcsim, self._frontdoor.upstream
             self._vcsim, self._frontdoor.upstream = fresh, UpstreamPool(LOOPBACK, fresh.port)
             old_pool.close()
@@ -90,6 +99,8 @@ class LabServer:
             server.shutdown()  # waits for serve_forever to return, so only for those serving
         for server in self._bound:
             server.server_close()
+        if self.supervisors is not None:
+            self.supervisors.stop()
         if self.vcenter is not None:
             self.vcenter.stop()
         if self._vcsim is not None:
@@ -104,6 +115,11 @@ class LabServer:
                            "(another lab running? try `python3 -m pacific_lab status`)") from error
         self._bound.append(server)
         return server
+
+    def _publish_supervisors(self, supervisors):
+        """endpoints.json["supervisors"]: the API servers of the Supervisors now RUNNING."""
+        self._endpoints_document["supervisors"] = supervisors
+        _write_json(ENDPOINTS_FILE, self._endpoints_document)
 
     def _start_vcsim(self, size):
         return VcsimProcess(size, self.settings.username, self.settings.password).start()

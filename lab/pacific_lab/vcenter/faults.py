@@ -22,7 +22,7 @@ import urllib.request
 
 from pyVmomi import vim
 
-APIS = ("vim25", "rest")
+APIS = ("vim25", "rest", "k8s")
 RESPONSES = ("503", "reset")
 VIM25_SESSION_COOKIE = re.compile(r'vmware_soap_session="?([^";]+)"?')
 # Calls vCenter answers without a live session: how clients start a new one.

@@ -21,6 +21,7 @@ import time
 
 from pyVmomi import vim
 
+from ..config import SUPERVISOR_NETWORK
 from . import errors, specs
 from .clock import Cancelled
 from .inventory import network_type
@@ -36,7 +37,7 @@ NAMESPACES_FOLDER = "Namespaces"
 # Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
 VM_SIZES = {"TINY": (2, 8192), "SMALL": (4, 16384), "MEDIUM": (8, 16384), "LARGE": (16, 32768)}
 # Each Supervisor's Kubernetes API gets its own loopback address (served on port 6443).
-ENDPOINT_NETWORK = ipaddress.IPv4Network("127.0.10.0/24")
+ENDPOINT_NETWORK = SUPERVISOR_NETWORK
 API_SERVER_PORT = 6443
 SECRET_FIELDS = ("password",)
 

@@ -1,0 +1,386 @@
+"""The guest cluster controller: TanzuKubernetesClusters and Cluster API Clusters become VMs.
+
+One reconcile moves a cluster one step toward its spec, as the TKG and
+Cluster API controllers do:
+
+1. its finalizer; every reference resolved (the ClusterClass, a compatible
+   Tanzu Kubernetes release, VM classes bound to the namespace, storage
+   classes assigned to it) or a False condition saying which and why;
+2. the namespace's CPU / memory / storage limits: a cluster that would exceed
+   them grows no further and says so (Ready False, NamespaceQuotaExceeded);
+3. VirtualMachine objects (the VM Operator makes them real): control plane
+   nodes one at a time, workers once the control plane answers, extra nodes
+   removed newest first; a node of another release is replaced one at a time
+   (a new node first, the old one once the new is Ready);
+4. once the control plane is up: the API endpoint (TKC `status.apiEndpoints`,
+   Cluster `spec.controlPlaneEndpoint`) and the `<name>-kubeconfig` Secret;
+   for a Cluster, a MachineDeployment per worker topology entry;
+5. status (`clusterstatus`): phase (TKC creating / running / updating / deleting / failed;
+   Cluster Provisioning / Provisioned / Deleting) and conditions Ready,
+   ControlPlaneReady, NodePoolsReady / TopologyReconciled.
+
+Deleting a cluster deletes its VirtualMachines (whose own finalizer removes
+the vcsim VMs); the cluster's finalizer goes once none is left.
+"""
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Callable
+
+import yaml
+
+from . import kinds, releases, timing
+from .apimachinery import meta
+from .apimachinery.controllers import Controller
+from .apimachinery.registry import Caller
+from .clusterstatus import cluster_status
+from .nodes import (
+    API_PORT,
+    GROUP_LABEL,
+    endpoint_host,
+    group_of,
+    is_deleting,
+    is_ready,
+    node_labels,
+    owner_reference,
+    ready_nodes,
+    release_of,
+)
+from .quota import BOOT_DISK_MIB, Usage, shortfalls
+from .topology import CONTROL_PLANE, TKC_CLASS, from_cluster, from_tkc, quantity_mib
+from .virtualmachines import CLUSTER_LABEL
+
+TKG_CONTROLLER = Caller("system:serviceaccount:vmware-system-tkg:vmware-system-tkg-controller-manager",
+                        user_agent="vmware-system-tkg-controller-manager/v3.0.0")
+CAPI_CONTROLLER = Caller("system:serviceaccount:vmware-system-capw:capi-controller-manager",
+                         user_agent="capi-controller-manager/v1.5.3")
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """What differs between the two cluster APIs."""
+
+    kind: str
+    finalizer: str
+    topology: Callable
+    caller: Caller
+
+
+FLAVORS = {
+    "TanzuKubernetesCluster": Flavor("TanzuKubernetesCluster", "tanzukubernetescluster.run.tanzu.vmware.com",
+                                     from_tkc, TKG_CONTROLLER),
+    "Cluster": Flavor("Cluster", "cluster.cluster.x-k8s.io", from_cluster, CAPI_CONTROLLER),
+}
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    group: object  # topology.NodeGroup
+    release: dict  # the TanzuKubernetesRelease
+    cpus: int
+    memory_mib: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    condition: str
+    reason: str
+    message: str
+
+
+class GuestClusterController:
+    def __init__(self, registry, directory, supervisor, machines, time_scale):
+        self.registry = registry
+        self.directory = directory
+        self.supervisor = supervisor
+        self.machines = machines
+        self.time_scale = time_scale
+        self.types = {kind: kinds.resource(kind) for kind in FLAVORS}
+        self.vms = kinds.resource("VirtualMachine")
+        self.controller = Controller("guest-clusters", self._reconcile)
+        registry.store.add_listener(self._on_event)
+
+    def start(self):
+        self.controller.start()
+        for kind, resource in self.types.items():
+            for item in self.registry.list(resource)["items"]:
+                self.controller.enqueue((kind, item["metadata"]["namespace"], item["metadata"]["name"]))
+
+    def stop(self):
+        self.controller.stop()
+
+    def _on_event(self, event):
+        metadata = event.object["metadata"]
+        for kind, resource in self.types.items():
+            if event.resource_key == resource.resource_key:
+                self.controller.enqueue((kind, metadata["namespace"], metadata["name"]))
+        if event.resource_key == self.vms.resource_key:
+            for owner in metadata.get("ownerReferences") or []:
+                if owner.get("kind") in FLAVORS:
+                    self.controller.enqueue((owner["kind"], metadata["namespace"], owner["name"]))
+
+    # ---- reconcile ---------------------------------------------------------------------
+
+    def _reconcile(self, key):
+        kind, namespace, name = key
+        flavor, resource = FLAVORS[kind], self.types[kind]
+        cluster = self.registry.get_or_none(resource, namespace, name)
+        if cluster is None:
+            return None
+        nodes = self._nodes(cluster)
+        if cluster["metadata"].get("deletionTimestamp"):
+            return self._delete(flavor, cluster, nodes)
+        if flavor.finalizer not in (cluster["metadata"].get("finalizers") or []):
+            cluster["metadata"]["finalizers"] = [*(cluster["metadata"].get("finalizers") or []), flavor.finalizer]
+            self.registry.update(resource, namespace, name, cluster, flavor.caller)
+            return None
+        topology = flavor.topology(cluster)
+        plans, problem = self._resolve(flavor, cluster, topology)
+        if problem is not None:
+            self._report(flavor, cluster, nodes, plans, problem)
+            return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        quota_problem = self._quota(cluster, plans, nodes)
+        self._converge(cluster, plans, nodes, may_grow=quota_problem is None)
+        nodes = self._nodes(cluster)
+        if ready_nodes(nodes, control_plane=True):
+            cluster = self._publish_endpoint(flavor, cluster)
+            self._kubeconfig(cluster)
+        if kind == "Cluster":
+            self._machine_deployments(cluster, plans, nodes)
+        self._report(flavor, cluster, nodes, plans, quota_problem)
+        return self.time_scale.retry_after(timing.RETRY_UNRESOLVED) if quota_problem else None
+
+    def _nodes(self, cluster):
+        uid = cluster["metadata"]["uid"]
+        return [vm for vm in self.registry.list(self.vms, cluster["metadata"]["namespace"])["items"]
+                if any(o.get("uid") == uid for o in vm["metadata"].get("ownerReferences") or [])]
+
+    def _resolve(self, flavor, cluster, topology):
+        namespace = cluster["metadata"]["namespace"]
+        release_field = "spec.topology.version" if flavor.kind == "Cluster" else "tkr.reference.name"
+        if flavor.kind == "Cluster" and self.registry.get_or_none(
+                kinds.resource("ClusterClass"), namespace, topology.cluster_class) is None:
+            return [], Problem("TopologyReconciled", "ClusterClassNotFound",
+                               f'ClusterClass "{topology.cluster_class}" not found in namespace "{namespace}" '
+                               f"(spec.topology.class); the Supervisor provides {TKC_CLASS!r}")
+        available = self.registry.list(kinds.resource("TanzuKubernetesRelease"))["items"]
+        info = next((ns for ns in self.directory.namespaces(self.supervisor.id) if ns.name == namespace), None)
+        storage_classes = sorted(p.storage_class for p in info.storage_policies) if info else []
+        release_condition = "TanzuKubernetesReleaseCompatible" if flavor.kind != "Cluster" else "TopologyReconciled"
+        plans = []
+        for group in topology.groups:
+            release = (releases.resolve(group.release, available) if group.release
+                       else releases.default_release(available))
+            if release is None:
+                names = ", ".join(sorted(r["metadata"]["name"] for r in available))
+                return plans, Problem(release_condition, "TanzuKubernetesReleaseNotFound",
+                                      f'no TanzuKubernetesRelease matches "{group.release}" ({release_field} of '
+                                      f"{group.name}); available: {names}")
+            if not releases.is_compatible(release):
+                why = meta.find_condition(release, "Compatible") or {}
+                return plans, Problem(release_condition, "TanzuKubernetesReleaseIncompatible",
+                                      f'TanzuKubernetesRelease "{release["metadata"]["name"]}" is not compatible: '
+                                      f'{why.get("message", "")}')
+            vm_class = self.registry.get_or_none(kinds.resource("VirtualMachineClass"), namespace, group.vm_class)
+            if vm_class is None:
+                bound = ", ".join(sorted(c["metadata"]["name"] for c in self.registry.list(
+                    kinds.resource("VirtualMachineClass"), namespace)["items"]))
+                return plans, Problem("Ready", "VirtualMachineClassNotFound",
+                                      f'VirtualMachineClass "{group.vm_class}" ({group.name} vmClass) is not bound to '
+                                      f'namespace "{namespace}"; bound: {bound or "none"}')
+            if group.storage_class not in storage_classes:
+                return plans, Problem("Ready", "StorageClassNotFound",
+                                      f'StorageClass "{group.storage_class}" ({group.name} storageClass) is not '
+                                      f'assigned to namespace "{namespace}"; assigned: {", ".join(storage_classes) or "none"}')
+            hardware = vm_class["spec"]["hardware"]
+            plans.append(GroupPlan(group, release, int(hardware["cpus"]), quantity_mib(hardware["memory"])))
+        return plans, None
+
+    def _quota(self, cluster, plans, nodes):
+        """A Problem when the cluster's nodes would not fit in the namespace's limits, else None."""
+        namespace = cluster["metadata"]["namespace"]
+        info = next((ns for ns in self.directory.namespaces(self.supervisor.id) if ns.name == namespace), None)
+        limits = info.limits if info else None
+        if info is None or (limits.cpu_mhz is None and limits.memory_mib is None and limits.storage_mib is None
+                            and all(p.limit_mib is None for p in info.storage_policies)):
+            return None
+        vcpu_mhz = min(self.machines.hosts(self.supervisor.cluster).values()) if limits.cpu_mhz is not None else 0
+        wanted = Usage()
+        for plan in plans:
+            wanted.add(plan.group.replicas, plan.cpus, plan.memory_mib, vcpu_mhz, plan.group.storage_class,
+                       BOOT_DISK_MIB + plan.group.volume_mib)
+        others = Usage()
+        mine = {vm["metadata"]["uid"] for vm in nodes}
+        vm_classes = {c["metadata"]["name"]: c for c in self.registry.list(
+            kinds.resource("VirtualMachineClass"), namespace)["items"]}
+        for vm in self.registry.list(self.vms, namespace)["items"]:
+            vm_class = vm_classes.get((vm.get("spec") or {}).get("className"))
+            if vm["metadata"]["uid"] in mine or vm["metadata"].get("deletionTimestamp") or vm_class is None:
+                continue
+            hardware = vm_class["spec"]["hardware"]
+            others.add(1, int(hardware["cpus"]), quantity_mib(hardware["memory"]), vcpu_mhz,
+                       vm["spec"].get("storageClass", ""), BOOT_DISK_MIB)
+        found = shortfalls(info, wanted, others)
+        if not found:
+            return None
+        return Problem("Ready", "NamespaceQuotaExceeded",
+                       f'the cluster does not fit in the limits of namespace "{namespace}": ' + "; ".join(found))
+
+    def _converge(self, cluster, plans, nodes, may_grow):
+        """One step toward the planned nodes (VirtualMachine objects)."""
+        control_plane_up = bool(ready_nodes(nodes, control_plane=True))
+        control_plane_rolling = False
+        for plan in plans:  # the control plane comes first
+            group = plan.group
+            if not group.control_plane and not control_plane_up:
+                continue  # workers join a control plane that answers
+            members = [vm for vm in nodes if group_of(vm) == group.name and not is_deleting(vm)]
+            current = [vm for vm in members if release_of(vm) == plan.release["metadata"]["name"]]
+            outdated = [vm for vm in members if vm not in current]
+            settled = all(is_ready(vm) for vm in members)
+            if group.control_plane:
+                control_plane_rolling = bool(outdated)
+            elif outdated and control_plane_rolling:
+                continue  # node pools move to a new release after the control plane, as TKG upgrades
+            if outdated:
+                # Rolling replacement, one node at a time: a new node, then an old one goes.
+                if len(members) <= group.replicas and settled and may_grow:
+                    self._create_node(cluster, plan)
+                elif len(members) > group.replicas and all(is_ready(vm) for vm in current):
+                    self._delete_node(_oldest(outdated))
+            elif len(members) < group.replicas and may_grow:
+                if group.control_plane:
+                    if settled:
+                        self._create_node(cluster, plan)  # control plane nodes join one by one
+                else:
+                    for _ in range(group.replicas - len(members)):
+                        self._create_node(cluster, plan)
+            elif len(members) > group.replicas:
+                # Nodes that are not ready go first, then the newest.
+                newest_first = sorted(members, key=lambda vm: (vm["metadata"]["creationTimestamp"],
+                                                                vm["metadata"]["name"]), reverse=True)
+                for vm in sorted(newest_first, key=is_ready)[:len(members) - group.replicas]:
+                    self._delete_node(vm)
+
+    def _create_node(self, cluster, plan):
+        metadata, group = cluster["metadata"], plan.group
+        labels = node_labels(metadata["name"], group, plan.release["metadata"]["name"])
+        prefix = f"{metadata['name']}-{CONTROL_PLANE if group.control_plane else group.name}-"
+        vm = {
+            "apiVersion": self.vms.api_version, "kind": "VirtualMachine",
+            "metadata": {"generateName": prefix, "namespace": metadata["namespace"], "labels": labels,
+                         "ownerReferences": [owner_reference(cluster)]},
+            "spec": {"className": group.vm_class, "imageName": plan.release["spec"]["osImages"][0]["name"],
+                     "storageClass": group.storage_class, "powerState": "PoweredOn"},
+        }
+        self.registry.create(self.vms, metadata["namespace"], vm, TKG_CONTROLLER)
+
+    def _delete_node(self, vm):
+        self.registry.delete(self.vms, vm["metadata"]["namespace"], vm["metadata"]["name"], TKG_CONTROLLER)
+
+    def _publish_endpoint(self, flavor, cluster):
+        """The control plane endpoint; for a Cluster it is part of the spec, as Cluster API sets it."""
+        if flavor.kind != "Cluster" or (cluster["spec"].get("controlPlaneEndpoint") or {}).get("host"):
+            return cluster
+        cluster["spec"]["controlPlaneEndpoint"] = {"host": endpoint_host(cluster), "port": API_PORT}
+        metadata = cluster["metadata"]
+        return self.registry.update(self.types["Cluster"], metadata["namespace"], metadata["name"], cluster,
+                                    flavor.caller).body
+
+    def _kubeconfig(self, cluster):
+        metadata = cluster["metadata"]
+        secrets = kinds.resource("Secret")
+        name = f"{metadata['name']}-kubeconfig"
+        if self.registry.get_or_none(secrets, metadata["namespace"], name) is not None:
+            return
+        server = f"https://{endpoint_host(cluster)}:{API_PORT}"
+        user = f"{metadata['name']}-admin"
+        kubeconfig = {
+            "apiVersion": "v1", "kind": "Config", "current-context": f"{user}@{metadata['name']}",
+            "clusters": [{"name": metadata["name"], "cluster": {"server": server}}],
+            "contexts": [{"name": f"{user}@{metadata['name']}", "context": {"cluster": metadata["name"], "user": user}}],
+            "users": [{"name": user, "user": {"token": hashlib.sha256(metadata["uid"].encode()).hexdigest()}}],
+        }
+        secret = {
+            "apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+            "metadata": {"name": name, "namespace": metadata["namespace"], "labels": {CLUSTER_LABEL: metadata["name"]},
+                         "ownerReferences": [owner_reference(cluster)]},
+            "data": {"value": base64.b64encode(yaml.safe_dump(kubeconfig).encode()).decode()},
+        }
+        self.registry.create(secrets, metadata["namespace"], secret, CAPI_CONTROLLER)
+
+    def _machine_deployments(self, cluster, plans, nodes):
+        """One MachineDeployment per worker entry of a Cluster's topology, replicas and status kept current."""
+        deployments = kinds.resource("MachineDeployment")
+        metadata = cluster["metadata"]
+        wanted = {}
+        for plan in plans:
+            if plan.group.control_plane:
+                continue
+            name = f"{metadata['name']}-{plan.group.name}"
+            members = [vm for vm in nodes if group_of(vm) == plan.group.name and not is_deleting(vm)]
+            ready = [vm for vm in members if is_ready(vm)]
+            updated = [vm for vm in members if release_of(vm) == plan.release["metadata"]["name"]]
+            selector = {CLUSTER_LABEL: metadata["name"], GROUP_LABEL: plan.group.name}
+            phase = ("ScalingUp" if len(members) < plan.group.replicas else
+                     "ScalingDown" if len(members) > plan.group.replicas else "Running")
+            wanted[name] = ({
+                "apiVersion": deployments.api_version, "kind": "MachineDeployment",
+                "metadata": {"name": name, "namespace": metadata["namespace"],
+                             "labels": {**selector, "topology.cluster.x-k8s.io/owned": ""},
+                             "ownerReferences": [owner_reference(cluster)]},
+                "spec": {"clusterName": metadata["name"], "replicas": plan.group.replicas,
+                         "selector": {"matchLabels": selector},
+                         "template": {"metadata": {"labels": selector}, "spec": {
+                             "clusterName": metadata["name"], "version": plan.release["spec"]["kubernetes"]["version"],
+                             "bootstrap": {"configRef": {"apiVersion": "bootstrap.cluster.x-k8s.io/v1beta1",
+                                                         "kind": "KubeadmConfigTemplate", "name": name}},
+                             "infrastructureRef": {"apiVersion": "vmware.infrastructure.cluster.x-k8s.io/v1beta1",
+                                                   "kind": "VSphereMachineTemplate", "name": name}}}},
+            }, {"replicas": len(members), "readyReplicas": len(ready), "availableReplicas": len(ready),
+                "updatedReplicas": len(updated), "unavailableReplicas": max(0, plan.group.replicas - len(ready)),
+                "phase": phase})
+        existing = {d["metadata"]["name"]: d for d in self.registry.list(
+            deployments, metadata["namespace"], None)["items"]
+            if any(o.get("uid") == metadata["uid"] for o in d["metadata"].get("ownerReferences") or [])}
+        for name, (desired, status) in wanted.items():
+            current = existing.get(name)
+            if current is None:
+                current = self.registry.create(deployments, metadata["namespace"], desired, CAPI_CONTROLLER).body
+            elif current["spec"] != {**current["spec"], **desired["spec"]}:
+                current["spec"].update(desired["spec"])
+                current = self.registry.update(deployments, metadata["namespace"], name, current, CAPI_CONTROLLER).body
+            if (current.get("status") or {}) != {**(current.get("status") or {}), **status}:
+                current["status"] = {**(current.get("status") or {}), **status,
+                                     "observedGeneration": current["metadata"]["generation"]}
+                self.registry.update(deployments, metadata["namespace"], name, current, CAPI_CONTROLLER,
+                                     subresource="status")
+        for name in set(existing) - set(wanted):
+            self.registry.delete(deployments, metadata["namespace"], name, CAPI_CONTROLLER)
+
+    def _report(self, flavor, cluster, nodes, plans, problem):
+        status = cluster_status(flavor.kind, cluster, nodes, plans, problem)
+        if status != (cluster.get("status") or {}):
+            cluster["status"] = status
+            metadata = cluster["metadata"]
+            self.registry.update(self.types[flavor.kind], metadata["namespace"], metadata["name"], cluster,
+                                 flavor.caller, subresource="status")
+
+    def _delete(self, flavor, cluster, nodes):
+        metadata = cluster["metadata"]
+        for vm in nodes:
+            if not is_deleting(vm):
+                self._delete_node(vm)
+        self._report(flavor, cluster, nodes, [], None)
+        if nodes:
+            return None  # each node's deletion queues the cluster again
+        cluster = self.registry.get(self.types[flavor.kind], metadata["namespace"], metadata["name"])
+        cluster["metadata"]["finalizers"] = [f for f in cluster["metadata"].get("finalizers") or []
+                                             if f != flavor.finalizer]
+        self.registry.update(self.types[flavor.kind], metadata["namespace"], metadata["name"], cluster, flavor.caller)
+        return None
+
+
+def _oldest(vms):
+    return min(vms, key=lambda vm: (vm["metadata"]["creationTimestamp"], vm["metadata"]["name"]))

@@ -1,0 +1,220 @@
+"""Supervisors as the lab runs them: one API server per RUNNING Supervisor.
+
+`SupervisorService` is one Supervisor: its object store
+(`<state dir>/supervisor-<id>.sqlite`), its Kubernetes API over HTTPS at the
+endpoint vCenter reports (certificate from the lab CA), login, access
+control, and its controllers (garbage collector, namespace lifecycle, VM
+Operator, guest clusters).
+
+`SupervisorFleet` follows the Directory, polling `Directory.revision()`: it
+serves each RUNNING Supervisor; one that is being reconfigured (CONFIGURING,
+ERROR) is not served but keeps its state; one that is REMOVING or gone from
+vCenter loses its state and its guest VMs, as disabling Workload Management
+deletes everything in it. Namespaces are kept in step on every change.
+"""
+
+import logging
+import threading
+import time
+
+from ..pki import ensure_endpoint_certificate
+from .access import NamespaceAccess
+from .admission import supervisor_admission
+from .apimachinery.garbage import GarbageCollector
+from .apimachinery.httpapi import ApiEndpoint, KubernetesApiServer
+from .apimachinery.namespaces import NamespaceController
+from .apimachinery.registry import Registry
+from .apimachinery.store import ObjectStore
+from .directory import REMOVING, RUNNING
+from .guestclusters import GuestClusterController
+from .kinds import resource, supervisor_scheme
+from .mirror import NamespaceMirror
+from .sessions import SESSION_LIFETIME, SessionKeys, Sessions
+from .virtualmachines import VirtualMachineController
+
+log = logging.getLogger("pacific_lab.supervisor")
+
+POLL_INTERVAL = 0.25
+RETRY_START = 5.0  # seconds before serving a Supervisor that could not be served is tried again
+# Seconds between syncs without a change in vCenter: what a sync could not do then
+# (a namespace re-created while its old self was still terminating) gets done.
+RESYNC_PERIOD = 5.0
+# What /version answers: the Kubernetes of a vSphere 8.0 U2 Supervisor.
+VERSION_INFO = {"major": "1", "minor": "26", "gitVersion": "v1.26.13+vmware.wcp.1",
+                "gitCommit": "4f1e5d7a1d8b0c7e8f2a5b6c9d0e1f2a3b4c5d6e", "gitTreeState": "clean",
+                "buildDate": "2024-03-14T00:00:00Z", "goVersion": "go1.21.8", "compiler": "gc",
+                "platform": "linux/amd64"}
+
+
+class SupervisorService:
+    def __init__(self, info, *, directory, state_dir, pki_dir, machines, time_scale, session_keys,
+                 record=None, fault=None, session_lifetime=SESSION_LIFETIME):
+        self.info = info
+        self.machines = machines
+        self.state_file = state_dir / f"supervisor-{info.id}.sqlite"
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.store = ObjectStore(self.state_file)
+        self.registry = Registry(supervisor_scheme(), self.store, supervisor_admission())
+        self.mirror = NamespaceMirror(self.registry, directory, info)
+        self.sessions = Sessions(session_keys, directory, audience=info.id, lifetime=session_lifetime)
+        self.controllers = [
+            GarbageCollector(self.registry),
+            NamespaceController(self.registry),
+            VirtualMachineController(self.registry, machines, info, time_scale),
+            GuestClusterController(self.registry, directory, info, machines, time_scale),
+        ]
+        endpoint = ApiEndpoint(
+            self.registry, VERSION_INFO, authenticate=self.sessions.authenticate,
+            authorize=NamespaceAccess(directory, info.id).authorize, record=record,
+            extra_routes={"/wcp/login": ("login", self.sessions.login)}, fault=fault)
+        certificate, key = ensure_endpoint_certificate(info.host, pki_dir)
+        try:
+            self.server = KubernetesApiServer((info.host, info.port), certificate, key, endpoint)
+        except OSError:
+            self.store.close()
+            raise
+        self._thread = None
+
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"https://{host}:{port}"
+
+    def start(self):
+        self.mirror.seed()
+        self.mirror.sync()
+        for controller in self.controllers:
+            controller.start()
+        self._thread = threading.Thread(target=self.server.serve_forever, name=f"supervisor-{self.info.id}",
+                                        daemon=True)
+        self._thread.start()
+        log.info("Supervisor %s serving %s", self.info.id, self.url)
+
+    def sync(self):
+        """vCenter changed: bring namespaces, quotas, classes and storage classes in step."""
+        self.mirror.sync()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        for controller in self.controllers:
+            controller.stop()
+        self.store.close()
+
+    def forget(self):
+        """Stop and delete the state (a lab reset: vcsim is new, so no VM of this Supervisor is left)."""
+        self.stop()
+        self.state_file.unlink(missing_ok=True)
+
+    def destroy(self):
+        """The Supervisor is being removed from vCenter: its guest VMs and its state go."""
+        vms = self.registry.list(resource("VirtualMachine"))["items"]
+        for vm in vms:
+            self.machines.destroy(self.info.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
+        self.forget()
+
+
+class SupervisorFleet:
+    def __init__(self, directory, *, state_dir, pki_dir, machines, time_scale, record=None, fault=None,
+                 on_change=None, session_lifetime=SESSION_LIFETIME):
+        self.directory = directory
+        self.state_dir = state_dir
+        self.session_keys = SessionKeys(state_dir / "session.key")
+        self._service_options = dict(directory=directory, state_dir=state_dir, pki_dir=pki_dir, machines=machines,
+                                     time_scale=time_scale, session_keys=self.session_keys, record=record,
+                                     fault=fault, session_lifetime=session_lifetime)
+        self._on_change = on_change  # callable(endpoints()) when the set of Supervisors changes
+        self._services = {}
+        self._failed = {}  # supervisor id -> monotonic time of the last failed start
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._seen = None
+        self._poller = None
+
+    def start(self):
+        self.refresh()
+        self._stop.clear()
+        self._poller = threading.Thread(target=self._poll, name="supervisor-fleet", daemon=True)
+        self._poller.start()
+
+    def stop(self):
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=10)
+        with self._lock:
+            for service in self._services.values():
+                service.stop()
+            self._services.clear()
+
+    def reset(self):
+        """Back to the initial state: no Supervisor state, every session ended; then follow the directory again."""
+        with self._lock:
+            before = self.endpoints()
+            for service in self._services.values():
+                service.forget()
+            self._services.clear()
+            for leftover in self.state_dir.glob("supervisor-*.sqlite"):
+                leftover.unlink()
+            self.session_keys.rotate()
+        self.refresh(before)
+
+    def service(self, supervisor_id):
+        with self._lock:
+            return self._services.get(supervisor_id)
+
+    def endpoints(self):
+        """What endpoints.json says about the Supervisors: id, cluster and API server URL of each."""
+        with self._lock:
+            return [{"id": s.info.id, "cluster": s.info.cluster, "server": s.url} for s in self._services.values()]
+
+    def refresh(self, before=None):
+        """Start, stop and sync services to match the directory now; `before`: the endpoints last published."""
+        with self._lock:
+            self._seen = self.directory.revision()
+            known = {info.id: info for info in self.directory.supervisors()}
+            before = self.endpoints() if before is None else before
+            for supervisor_id, service in list(self._services.items()):
+                info = known.get(supervisor_id)
+                if info is not None and info.state == RUNNING and info.endpoint == service.info.endpoint:
+                    continue
+                del self._services[supervisor_id]
+                if info is None or info.state == REMOVING:
+                    service.destroy()
+                else:
+                    service.stop()  # reconfiguring, or its endpoint moved: served again from the same state
+            for supervisor_id, info in known.items():
+                if info.state == RUNNING and supervisor_id not in self._services:
+                    self._start(info)
+            for service in self._services.values():
+                service.sync()
+            after = self.endpoints()
+            if after != before and self._on_change is not None:
+                self._on_change(after)  # under the lock: publications come out in order
+
+    def _start(self, info):
+        if time.monotonic() - self._failed.get(info.id, -RETRY_START) < RETRY_START:
+            return
+        try:
+            service = SupervisorService(info, **self._service_options)
+        except OSError:
+            # Left out of _services: a later poll tries again.
+            self._failed[info.id] = time.monotonic()
+            log.exception("cannot serve the Supervisor %s at %s:%d", info.id, info.host, info.port)
+            return
+        self._failed.pop(info.id, None)
+        service.start()
+        self._services[info.id] = service
+
+    def _poll(self):
+        last_sync = time.monotonic()
+        while not self._stop.wait(POLL_INTERVAL):
+            try:
+                with self._lock:
+                    running = {info.id for info in self.directory.supervisors() if info.state == RUNNING}
+                    missing = running - set(self._services)
+                    changed = self.directory.revision() != self._seen
+                if changed or missing or time.monotonic() - last_sync > RESYNC_PERIOD:
+                    self.refresh()
+                    last_sync = time.monotonic()
+            except Exception:  # the poller must outlive a failed sync; the next change retries it
+                log.exception("following vCenter's Supervisors failed")

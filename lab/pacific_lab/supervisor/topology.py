@@ -1,0 +1,91 @@
+"""What a guest cluster asks for, whichever API it came through.
+
+A TanzuKubernetesCluster (`run.tanzu.vmware.com/v1alpha3`) and a Cluster of
+the `tanzukubernetescluster` ClusterClass (`cluster.x-k8s.io/v1beta1`) both
+boil down to node groups: the control plane and the worker pools, each with
+a size, a VM class, a storage class and a release.
+"""
+
+import re
+from dataclasses import dataclass
+
+CONTROL_PLANE = "control-plane"
+TKC_CLASS = "tanzukubernetescluster"
+WORKER_CLASS = "node-pool"  # the tanzukubernetescluster ClusterClass's MachineDeployment class
+REQUIRED_VARIABLES = ("vmClass", "storageClass")
+_QUANTITY = re.compile(r"^([0-9.]+)([KMGTPE]i?|[mk])?$")
+_UNITS_MIB = {None: 1 / (1 << 20), "Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 1 << 20, "Pi": 1 << 30,
+              "k": 1000 / (1 << 20), "K": 1000 / (1 << 20), "M": 1e6 / (1 << 20), "G": 1e9 / (1 << 20),
+              "T": 1e12 / (1 << 20), "m": 1 / 1000 / (1 << 20)}
+
+
+@dataclass(frozen=True)
+class NodeGroup:
+    name: str  # "control-plane" or the pool / MachineDeployment topology name
+    control_plane: bool
+    replicas: int
+    vm_class: str
+    storage_class: str
+    release: str  # a TKR name (TKC) or version (Cluster); "" = the default release
+    volume_mib: int = 0  # extra volumes per node
+
+
+@dataclass(frozen=True)
+class Topology:
+    cluster_class: str
+    groups: tuple
+
+    @property
+    def control_plane(self):
+        return next(g for g in self.groups if g.control_plane)
+
+    @property
+    def workers(self):
+        return [g for g in self.groups if not g.control_plane]
+
+
+def quantity_mib(quantity):
+    """A Kubernetes quantity ("20Gi", "512Mi", 1073741824) in MiB."""
+    if isinstance(quantity, (int, float)):
+        return int(quantity / (1 << 20))
+    match = _QUANTITY.match(str(quantity).strip())
+    if not match:
+        raise ValueError(f"not a quantity: {quantity!r}")
+    return int(float(match.group(1)) * _UNITS_MIB[match.group(2)])
+
+
+def _volume_mib(volumes):
+    return sum(quantity_mib(((v.get("capacity") or {}).get("storage")) or 0) for v in volumes or [])
+
+
+def from_tkc(tkc):
+    topology = tkc["spec"]["topology"]
+    control_plane = topology["controlPlane"]
+    cp_release = ((control_plane.get("tkr") or {}).get("reference") or {}).get("name", "")
+    groups = [NodeGroup(CONTROL_PLANE, True, control_plane.get("replicas", 1), control_plane["vmClass"],
+                        control_plane["storageClass"], cp_release, _volume_mib(control_plane.get("volumes")))]
+    for pool in topology.get("nodePools") or []:
+        release = ((pool.get("tkr") or {}).get("reference") or {}).get("name") or cp_release
+        groups.append(NodeGroup(pool["name"], False, pool.get("replicas", 1), pool["vmClass"], pool["storageClass"],
+                                release, _volume_mib(pool.get("volumes"))))
+    return Topology(TKC_CLASS, tuple(groups))
+
+
+def cluster_variables(variables):
+    return {v["name"]: v.get("value") for v in variables or []}
+
+
+def from_cluster(cluster):
+    topology = cluster["spec"]["topology"]
+    variables = cluster_variables(topology.get("variables"))
+    version = topology.get("version", "")
+    control_plane = topology.get("controlPlane") or {}
+    cp_volumes = variables.get("controlPlaneVolumes") or []
+    groups = [NodeGroup(CONTROL_PLANE, True, control_plane.get("replicas", 1), variables.get("vmClass", ""),
+                        variables.get("storageClass", ""), version, _volume_mib(cp_volumes))]
+    for deployment in (topology.get("workers") or {}).get("machineDeployments") or []:
+        overrides = cluster_variables((deployment.get("variables") or {}).get("overrides"))
+        merged = {**variables, **overrides}
+        groups.append(NodeGroup(deployment["name"], False, deployment.get("replicas", 1), merged.get("vmClass", ""),
+                                merged.get("storageClass", ""), version, _volume_mib(merged.get("nodePoolVolumes"))))
+    return Topology(topology.get("class", ""), tuple(groups))

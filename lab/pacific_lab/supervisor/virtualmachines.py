@@ -1,0 +1,186 @@
+"""The VM Operator: VirtualMachine objects become powered-on VMs in vcsim.
+
+For each VirtualMachine: its finalizer first; then the VM is created in
+vcsim (class CPU and memory, on the host with the fewest peers of the same
+cluster and role, so that control plane nodes spread over hosts) and the
+status gets its identity (`uniqueID`, `biosUUID`, `host`); after the boot
+time it is Ready with an address. Deleting the object deletes the VM, then
+drops the finalizer. A periodic resync puts back VMs that vcsim lost (vcsim
+keeps nothing across a lab restart).
+"""
+
+import collections
+import hashlib
+import time
+
+from . import kinds, timing
+from .apimachinery import meta
+from .apimachinery.controllers import Controller
+from .apimachinery.registry import Caller
+from .machines import MachineSpec
+from .topology import quantity_mib
+
+VM_FINALIZER = "virtualmachine.vmoperator.vmware.com"
+CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
+CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
+VM_OPERATOR = Caller("system:serviceaccount:vmware-system-vmop:vmware-system-vmop-controller-manager",
+                     user_agent="vmware-system-vmop-controller-manager/v1.8.6")
+RESYNC = ("resync",)
+RESYNC_PERIOD = 10.0  # real seconds between comparisons with vcsim
+
+
+def address_of(uid, network="10.244"):
+    """A stable address for an object (its uid decides), in the network's last two octets."""
+    digest = hashlib.sha256(uid.encode()).digest()
+    return f"{network}.{digest[0]}.{1 + digest[1] % 254}"
+
+
+class VirtualMachineController:
+    def __init__(self, registry, machines, supervisor, time_scale):
+        self.registry = registry
+        self.machines = machines
+        self.supervisor = supervisor
+        self.time_scale = time_scale
+        self.vms = kinds.resource("VirtualMachine")
+        self.vm_classes = kinds.resource("VirtualMachineClass")
+        self.controller = Controller("vm-operator", self._reconcile)
+        self._ready_at = {}  # uid -> monotonic time the guest has booted
+        registry.store.add_listener(self._on_event)
+
+    def start(self):
+        self.controller.start()
+        self.controller.enqueue(RESYNC)
+
+    def stop(self):
+        self.controller.stop()
+
+    def _on_event(self, event):
+        if event.resource_key == self.vms.resource_key:
+            metadata = event.object["metadata"]
+            self.controller.enqueue((metadata["namespace"], metadata["name"]))
+
+    def _reconcile(self, key):
+        if key == RESYNC:
+            self._resync()
+            return RESYNC_PERIOD
+        namespace, name = key
+        vm = self.registry.get_or_none(self.vms, namespace, name)
+        if vm is None:
+            return None
+        metadata, status = vm["metadata"], vm.get("status") or {}
+        if metadata.get("deletionTimestamp"):
+            self.machines.destroy(self.supervisor.cluster, namespace, name)
+            self._ready_at.pop(metadata["uid"], None)
+            if VM_FINALIZER in (metadata.get("finalizers") or []):
+                metadata["finalizers"] = [f for f in metadata["finalizers"] if f != VM_FINALIZER]
+                self.registry.update(self.vms, namespace, name, vm, VM_OPERATOR)
+            return None
+        if VM_FINALIZER not in (metadata.get("finalizers") or []):
+            metadata["finalizers"] = [*(metadata.get("finalizers") or []), VM_FINALIZER]
+            self.registry.update(self.vms, namespace, name, vm, VM_OPERATOR)
+            return None  # the update queues the VM again
+        if not status.get("uniqueID"):
+            return self._create(vm)
+        if not _is_ready(vm):
+            return self._boot(vm)
+        return None
+
+    def _create(self, vm):
+        metadata = vm["metadata"]
+        status = vm.setdefault("status", {})
+        conditions = status.setdefault("conditions", [])
+        hardware = self._hardware(vm)
+        if hardware is None:
+            self._write_status(vm)
+            return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm)))
+        status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
+                      host=facts.host, powerState="PoweredOn")
+        _mark_true(conditions, "VirtualMachineCreated")
+        meta.set_condition(conditions, "Ready", "False", "GuestBooting", "the guest OS is booting")
+        boot = self.time_scale.seconds(timing.VM_BOOT)
+        self._ready_at[metadata["uid"]] = time.monotonic() + boot
+        self._write_status(vm)
+        return boot
+
+    def _hardware(self, vm):
+        """The hardware of the VM's class (its VirtualMachineClassReady condition says whether it is bound)."""
+        metadata, class_name = vm["metadata"], (vm.get("spec") or {}).get("className", "")
+        conditions = vm.setdefault("status", {}).setdefault("conditions", [])
+        vm_class = self.registry.get_or_none(self.vm_classes, metadata["namespace"], class_name)
+        if vm_class is None:
+            meta.set_condition(conditions, "VirtualMachineClassReady", "False", "NotFound",
+                               f'Failed to get VirtualMachineClass "{class_name}": not bound to namespace '
+                               f'"{metadata["namespace"]}"')
+            return None
+        _mark_true(conditions, "VirtualMachineClassReady")
+        return vm_class["spec"]["hardware"]
+
+    def _machine(self, vm, hardware, host):
+        return MachineSpec(namespace=vm["metadata"]["namespace"], name=vm["metadata"]["name"],
+                           cluster=self.supervisor.cluster, cpus=int(hardware["cpus"]),
+                           memory_mib=quantity_mib(hardware["memory"]), host=host)
+
+    def _boot(self, vm):
+        metadata = vm["metadata"]
+        ready_at = self._ready_at.get(metadata["uid"])
+        if ready_at is None:  # created before a restart: count from when it was created
+            created = meta.find_condition(vm, "VirtualMachineCreated")
+            since = time.time() - meta.parse_time(created["lastTransitionTime"]).timestamp() if created else 0
+            ready_at = time.monotonic() - since + self.time_scale.seconds(timing.VM_BOOT)
+            self._ready_at[metadata["uid"]] = ready_at
+        left = ready_at - time.monotonic()
+        if left > 0:
+            return left
+        status = vm["status"]
+        status["network"] = {"primaryIP4": address_of(metadata["uid"])}
+        _mark_true(status["conditions"], "Ready")
+        self._write_status(vm)
+        return None
+
+    def _choose_host(self, vm):
+        """The host with the fewest VMs of the same cluster and role, then the fewest VMs of the namespace."""
+        hosts = sorted(self.machines.hosts(self.supervisor.cluster))
+        labels = vm["metadata"].get("labels") or {}
+        peers = self.registry.list(self.vms, vm["metadata"]["namespace"])["items"]
+        same_role = collections.Counter(
+            (p.get("status") or {}).get("host") for p in peers
+            if (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
+            and (CONTROL_PLANE_LABEL in (p["metadata"].get("labels") or {})) == (CONTROL_PLANE_LABEL in labels))
+        everyone = collections.Counter((p.get("status") or {}).get("host") for p in peers)
+        return min(hosts, key=lambda host: (same_role[host], everyone[host], host))
+
+    def _resync(self):
+        """Re-create in vcsim the VMs it lost (one batched read per namespace)."""
+        by_namespace = collections.defaultdict(list)
+        for vm in self.registry.list(self.vms)["items"]:
+            if (vm.get("status") or {}).get("uniqueID") and not vm["metadata"].get("deletionTimestamp"):
+                by_namespace[vm["metadata"]["namespace"]].append(vm)
+        for namespace, vms in by_namespace.items():
+            present = self.machines.existing(self.supervisor.cluster, namespace)
+            for vm in vms:
+                if vm["metadata"]["name"] not in present:
+                    self._recreate(vm)
+
+    def _recreate(self, vm):
+        hardware = self._hardware(vm)
+        if hardware is not None:
+            facts = self.machines.create(self._machine(vm, hardware, vm["status"].get("host", "")))
+            vm["status"].update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
+                                host=facts.host)
+        self._write_status(vm)
+
+    def _write_status(self, vm):
+        metadata = vm["metadata"]
+        self.registry.update(self.vms, metadata["namespace"], metadata["name"], vm, VM_OPERATOR, subresource="status")
+
+
+def _mark_true(conditions, type_):
+    # metav1.Condition needs a reason and a message even when true; the VM Operator says "True" and "".
+    meta.set_condition(conditions, type_, "True", "True", "")
+
+
+def _is_ready(vm):
+    ready = meta.find_condition(vm, "Ready")
+    return ready is not None and ready.get("status") == "True"
+
