@@ -1,0 +1,411 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Workload Management (the Supervisor) on one cluster: enable, change in place, disable and enable again.
+
+``read()`` costs a cluster list and one ``GET .../namespace-management/clusters/{id}``;
+``plan()`` adds one list per kind of object the options name (storage policies,
+networks, content libraries); ``apply()`` makes the one mutating call the plan
+needs (two for disable + re-enable) and polls the status until vCenter is done.
+The control-plane VMs are read through vim25 in one PropertyCollector
+retrieval, whatever the number of hosts or Supervisors.
+
+What vCenter cannot change in place (networks, load balancer, service CIDR) is
+changed only by disabling and enabling the Supervisor again, which deletes its
+namespaces and workloads: the plan says so and ``apply()`` does it only when
+``allow_reenable`` is set. A Supervisor in ERROR is likewise re-enabled only
+when asked; vCenter keeps reconciling it and may bring it back by itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError, WaitTimeout
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import PlanItem, plan_item
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import WCP_VM_NAME
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import (
+    MASKED,
+    SECRET_OPTIONS,
+    SETTINGS,
+    desired_value,
+    enable_body,
+    live_value,
+    nest,
+    normal_endpoint,
+    update_body,
+)
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vcenter_catalog import VCenterCatalog
+from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
+
+CLUSTERS_PATH = "/api/vcenter/namespace-management/clusters"
+ENABLE, UPDATE, REENABLE, DISABLE, NOTHING = "enable", "update", "reenable", "disable", "none"
+RUNNING, CONFIGURING, REMOVING, ERROR = "RUNNING", "CONFIGURING", "REMOVING", "ERROR"
+FORCES_REENABLE = "forces disable + re-enable"
+
+
+class SupervisorFailed(PacificError):
+    """Workload Management did not reach the desired state; ``state`` is where it stands, ``changed`` whether this run changed it."""
+
+    def __init__(self, message, *, state, changed=False, item=None):
+        super().__init__(message)
+        self.state = state
+        self.changed = changed
+        self.item = item
+
+
+@dataclass(frozen=True)
+class SupervisorState:
+    """A cluster and its Clusters.Info (None when Workload Management is not enabled on it)."""
+
+    cluster: str
+    cluster_id: str
+    info: Optional[dict] = None
+
+    @property
+    def status(self):
+        return None if self.info is None else self.info.get("config_status")
+
+    def summary(self, control_plane_vms=None):
+        """What the modules return for this Supervisor; None when it is not enabled."""
+        if self.info is None:
+            return None
+        info = self.info
+        return {
+            "cluster": self.cluster,
+            "cluster_moid": self.cluster_id,
+            "config_status": info.get("config_status"),
+            "kubernetes_status": info.get("kubernetes_status"),
+            "messages": _messages(info.get("messages")),
+            "kubernetes_status_messages": _messages(info.get("kubernetes_status_messages")),
+            "api_server_cluster_endpoint": info.get("api_server_cluster_endpoint"),
+            "api_server_management_endpoint": info.get("api_server_management_endpoint"),
+            "size": (info.get("size_hint") or "").lower() or None,
+            "control_plane_vms": control_plane_vms,
+        }
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One option whose live value differs from the desired one; ``api_value`` is what an UpdateSpec carries."""
+
+    option: str
+    before: object
+    after: object
+    api_value: object
+    in_place: bool
+
+    @property
+    def reason(self):
+        return f"{self.option}: {self.before} -> {self.after}" + ("" if self.in_place else f" ({FORCES_REENABLE})")
+
+
+@dataclass(frozen=True)
+class SupervisorPlan:
+    """What ``apply()`` does: ``operation`` with its request body, after waiting out ``settle`` (a status) when set."""
+
+    spec: object
+    state: SupervisorState
+    item: PlanItem
+    operation: str
+    body: Optional[dict] = None
+    settle: Optional[str] = None
+
+    @property
+    def changed(self):
+        return self.item.changed
+
+    @property
+    def forces_reenable(self):
+        return self.operation == REENABLE
+
+
+class WorkloadManagement:
+    """The Supervisors of one vCenter, through a REST client and, for the control-plane VMs, a vim25 session.
+
+    ``vim_session`` is a callable returning a context manager that yields a
+    ``clients.vim.VimClient`` (or a fake of it); it is opened only to read VMs.
+    """
+
+    def __init__(self, rest, vim_session, *, clock=time.monotonic, sleep=time.sleep):
+        self._rest = rest
+        self._vim_session = vim_session
+        self._clock = clock
+        self._sleep = sleep
+        self._catalog = VCenterCatalog(rest)
+
+    # -- read -----------------------------------------------------------------
+
+    def read(self, cluster):
+        """The cluster named ``cluster`` and its Supervisor; NotFoundError lists the known clusters."""
+        cluster_id = self._catalog.cluster_id(cluster)
+        return SupervisorState(cluster, cluster_id, self._info(cluster, cluster_id))
+
+    def list(self, cluster=None):
+        """Every Supervisor (or the one of ``cluster``: none when it has none) as SupervisorStates."""
+        summaries = self._rest.get(CLUSTERS_PATH, what="list the clusters with Workload Management") or []
+        if cluster is not None:
+            summaries = [summary for summary in summaries if summary["cluster_name"] == cluster]
+            if not summaries:
+                self._catalog.cluster_id(cluster)  # an unknown cluster is an error, not an empty answer
+        states = [SupervisorState(summary["cluster_name"], summary["cluster"]) for summary in summaries]
+        # A Supervisor removed since the list was read is left out.
+        states = [replace(state, info=self._info(state.cluster, state.cluster_id)) for state in states]
+        return [state for state in states if state.info is not None]
+
+    def describe(self, states):
+        """The summaries of ``states`` with their control-plane VMs, read in one vim25 retrieval."""
+        enabled = [state for state in states if state.info is not None]
+        vms = self._control_plane_vms({state.cluster_id for state in enabled}) if enabled else {}
+        return [state.summary(vms.get(state.cluster_id, [])) for state in enabled]
+
+    def _info(self, cluster, cluster_id):
+        try:
+            return self._rest.get(f"{CLUSTERS_PATH}/{cluster_id}", what=f"read Workload Management of cluster '{cluster}'")
+        except NotFoundError:
+            return None  # vCenter answers 404 for a cluster without Workload Management
+
+    def _control_plane_vms(self, cluster_ids):
+        """``{cluster id: [{name, host}]}``: WCP's ``SupervisorControlPlaneVM (N)`` VMs on the hosts of each cluster."""
+        kinds = {"ClusterComputeResource": ("host",), "HostSystem": (), "VirtualMachine": ("runtime.host",)}
+        with self._vim_session() as vim:
+            found = vim.retrieve_many(kinds)
+        host_names = {host["moid"]: host["name"] for host in found["HostSystem"]}
+        vms = {}
+        for cluster in found["ClusterComputeResource"]:
+            if cluster["moid"] not in cluster_ids:
+                continue
+            hosts = set(cluster["host"] or ())
+            members = [vm for vm in found["VirtualMachine"] if vm["runtime.host"] in hosts and WCP_VM_NAME.match(vm["name"])]
+            members.sort(key=lambda vm: int(WCP_VM_NAME.match(vm["name"]).group(1)))
+            vms[cluster["moid"]] = [{"name": vm["name"], "host": host_names.get(vm["runtime.host"])} for vm in members]
+        return vms
+
+    # -- plan -------------------------------------------------------------------
+
+    def plan(self, spec, state):
+        """What bringing ``state`` to ``spec`` takes; raises, before any change, on input vCenter would refuse."""
+        spec.validate()
+        address = f"supervisor/{spec.cluster}"
+        status = state.status
+        if spec.state == "disabled":
+            if status in (None, REMOVING):
+                return SupervisorPlan(spec, state, plan_item(address, None, None), NOTHING)
+            return SupervisorPlan(spec, state, plan_item(address, nest(self._live_view(state.info)), None), DISABLE)
+        if status in (None, REMOVING):
+            if status == REMOVING and not spec.wait:
+                raise SupervisorFailed(
+                    f"Workload Management on cluster '{spec.cluster}' is being disabled (REMOVING):"
+                    " set wait: true to enable it once it is removed, or rerun later",
+                    state=state,
+                )
+            spec.validate_complete("enabling Workload Management")
+            body = enable_body(spec, self._resolve(spec))
+            return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status)
+
+        differences = self._differences(spec, state.info)
+        forced = [difference for difference in differences if not difference.in_place]
+        reasons = [difference.reason for difference in differences]
+        if status == ERROR:
+            reasons.append(f"config_status is ERROR ({_message_text(state.info)})")
+        before = nest({d.option: d.before for d in differences})
+        after = nest({d.option: d.after for d in differences})
+        if forced or (status == ERROR and not differences):
+            return self._reenable_plan(spec, state, plan_item(address, before, after, reasons), forced)
+        if not differences:
+            current = self._set_view(spec, state.info)
+            return SupervisorPlan(spec, state, plan_item(address, current, current), NOTHING)
+        if status == CONFIGURING and not spec.wait:
+            raise SupervisorFailed(
+                f"Workload Management on cluster '{spec.cluster}' is CONFIGURING and vCenter changes it only once RUNNING:"
+                " set wait: true to wait for that, or rerun later",
+                state=state,
+            )
+        body = update_body({d.option: d.api_value for d in differences})
+        return SupervisorPlan(spec, state, plan_item(address, before, after, reasons), UPDATE, body, settle=status if status == CONFIGURING else None)
+
+    def _reenable_plan(self, spec, state, refused_item, forced):
+        """Disable and enable again, when ``allow_reenable`` says so; otherwise raise, carrying ``refused_item``."""
+        if not spec.allow_reenable:
+            if forced:
+                changes = "; ".join(f"{d.option}: {d.before} -> {d.after}" for d in forced)
+                message = (
+                    f"Cannot change Workload Management on cluster '{spec.cluster}' in place: {changes}: vCenter cannot change"
+                    f" {'this' if len(forced) == 1 else 'these'} on an enabled Supervisor, so it {FORCES_REENABLE}, which deletes the"
+                    " Supervisor's namespaces and workloads: set allow_reenable: true to do that, or keep the current values"
+                )
+            else:
+                message = (
+                    f"Workload Management on cluster '{spec.cluster}' is in ERROR: {_message_text(state.info)}: fix the cause and let"
+                    " vCenter reconcile it, or set allow_reenable: true to disable and enable it again (which deletes its namespaces and workloads)"
+                )
+            raise SupervisorFailed(message, state=state, item=refused_item)
+        # Options left unset keep their live values; only the password, which vCenter never returns, must be given again.
+        live = self._live_view(state.info)
+        full = _with_live_values(spec, live)
+        full.validate()
+        full.validate_complete(f"re-enabling Workload Management ({FORCES_REENABLE})")
+        item = plan_item(refused_item.address, nest(live), _enable_view(full), refused_item.reasons)
+        return SupervisorPlan(full, state, item, REENABLE, enable_body(full, self._resolve(full)))
+
+    def _differences(self, spec, info):
+        ids = self._resolve(spec)
+        differences = []
+        for setting in SETTINGS:
+            wanted = desired_value(spec, setting)
+            if wanted is None:
+                continue
+            live = live_value(info, setting)
+            if setting.reference:
+                if ids[setting.option] != live:
+                    differences.append(Difference(setting.option, self._name(setting, live), wanted, ids[setting.option], setting.in_place))
+            elif wanted != live:
+                differences.append(Difference(setting.option, live, wanted, wanted, setting.in_place))
+        return differences
+
+    def _resolve(self, spec):
+        """``{option: identifier}`` for the set options that name vCenter objects; every unknown name is reported at once.
+
+        Options enabling defaults to another one's value (``storage_policies.image``)
+        are left out: ``enable_body`` takes them from that option.
+        """
+        lookups = {
+            "network": self._catalog.network_id,
+            "portgroup": lambda name, option: self._catalog.network_id(name, option, distributed=True),
+            "policy": self._catalog.policy_id,
+            "library": self._catalog.library_id,
+        }
+        ids = {}
+        problems = []
+        for setting in SETTINGS:
+            name = spec.get(setting.option) if setting.reference else None
+            if name is None:
+                continue
+            try:
+                ids[setting.option] = lookups[setting.reference](name, setting.option)
+            except (NotFoundError, InvalidArgumentError) as error:
+                problems.append(error)
+        if problems:
+            messages = "; ".join(problem.message for problem in problems)
+            raise InvalidArgumentError(f"Invalid Workload Management settings for cluster '{spec.cluster}': {messages}") from problems[0]
+        return ids
+
+    def _name(self, setting, object_id):
+        """The name of the object ``setting`` refers to by ``object_id``, for views and messages."""
+        if object_id is None:
+            return None
+        names = {"network": self._catalog.network_name, "portgroup": self._catalog.network_name, "policy": self._catalog.policy_name}
+        return names.get(setting.reference, self._catalog.library_name)(object_id)
+
+    def _set_view(self, spec, info):
+        """The live values of the options ``spec`` sets, keyed like the options."""
+        return nest({s.option: self._display_live(s, info) for s in SETTINGS if spec.get(s.option) is not None})
+
+    def _live_view(self, info):
+        """``{option: value}`` of every option vCenter reports (names for references; the password is never returned)."""
+        view = {s.option: self._display_live(s, info) for s in SETTINGS}
+        return {option: value for option, value in view.items() if value not in (None, [])}
+
+    def _display_live(self, setting, info):
+        value = live_value(info, setting)
+        return self._name(setting, value) if setting.reference else value
+
+    # -- apply --------------------------------------------------------------------
+
+    def apply(self, plan):
+        """Carry out ``plan`` and, with ``wait``, wait until vCenter is done; return the state reached.
+
+        Raises SupervisorFailed when the Supervisor ends in ERROR or the wait
+        times out, carrying the state reached.
+        """
+        spec, state = plan.spec, plan.state
+        if plan.operation == NOTHING and not (spec.wait and state.status in (CONFIGURING, REMOVING)):
+            return state
+        path = f"{CLUSTERS_PATH}/{state.cluster_id}"
+        deadline = self._clock() + spec.wait_timeout
+        changed = False
+        try:
+            if plan.settle:
+                state = self._wait(state, lambda s: s.status != plan.settle, deadline, f"{plan.settle} to end")
+            if plan.operation in (DISABLE, REENABLE):
+                self._rest.post(path, params={"action": "disable"}, what=f"disable Workload Management on cluster '{spec.cluster}'")
+                changed = True
+            if plan.operation == REENABLE:
+                # vCenter enables a cluster again only once the old Supervisor is gone.
+                state = self._wait(state, lambda s: s.info is None, deadline, "Workload Management to be removed")
+            if plan.operation in (ENABLE, REENABLE):
+                self._rest.post(path, params={"action": "enable"}, json=plan.body, what=f"enable Workload Management on cluster '{spec.cluster}'")
+                changed = True
+            elif plan.operation == UPDATE:
+                self._rest.patch(path, json=plan.body, what=f"update Workload Management on cluster '{spec.cluster}'")
+                changed = True
+            if not spec.wait:
+                state = replace(state, info=self._info(spec.cluster, state.cluster_id))
+            elif spec.state == "enabled":
+                state = self._wait(state, lambda s: s.status in (RUNNING, ERROR, None), deadline, "the Supervisor to be RUNNING")
+            else:
+                state = self._wait(state, lambda s: s.info is None, deadline, "Workload Management to be removed")
+        except WaitTimeout as error:
+            raise SupervisorFailed(f"{error.message}: vCenter carries on; rerun to wait again", state=error.reached, changed=changed) from error
+        if spec.state == "enabled" and state.status == ERROR:
+            verb = {ENABLE: "enable", REENABLE: "re-enable", UPDATE: "update"}.get(plan.operation, "enable")
+            raise SupervisorFailed(
+                f"Failed to {verb} Workload Management on cluster '{spec.cluster}': vCenter reports ERROR: {_message_text(state.info)}:"
+                " fix the cause, then rerun with allow_reenable: true to disable and enable it again",
+                state=state,
+                changed=changed,
+            )
+        if spec.state == "enabled" and state.info is None:
+            message = f"Workload Management on cluster '{spec.cluster}' was removed while it was being enabled: rerun to enable it"
+            raise SupervisorFailed(message, state=state, changed=changed)
+        return state
+
+    def _wait(self, state, done, deadline, what):
+        def read():
+            return replace(state, info=self._info(state.cluster, state.cluster_id))
+
+        return wait_until(
+            read,
+            done,
+            timeout=max(0.0, deadline - self._clock()),
+            what=f"{what} on cluster '{state.cluster}'",
+            describe=lambda s: s.status or "not enabled",
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+
+def _with_live_values(spec, live):
+    """``spec`` with every unset option taken from ``live`` (``{option: value}``)."""
+    changes = {}
+    for option, value in live.items():
+        if spec.get(option) is not None:
+            continue
+        group, dot, leaf = option.partition(".")
+        if dot:
+            changes.setdefault(group, dict(getattr(spec, group) or {}))[leaf] = value
+        else:
+            changes[group] = value
+    return replace(spec, **changes)
+
+
+def _enable_view(spec):
+    """The options enabling sends, keyed like the options, the password masked."""
+    view = {}
+    for setting in SETTINGS:
+        value = spec.enable_value(setting.option)
+        if value is None:
+            continue
+        view[setting.option] = normal_endpoint(value, spec.get("load_balancer.type")) if setting.option == "load_balancer.endpoint" else setting.normal(value)
+    view.update({option: MASKED for option in SECRET_OPTIONS if spec.get(option) is not None})
+    return nest(view)
+
+
+def _messages(messages):
+    return [{"severity": m.get("severity"), "message": (m.get("details") or {}).get("default_message")} for m in messages or ()]
+
+
+def _message_text(info):
+    texts = [m["message"] for m in _messages((info or {}).get("messages")) if m["message"]]
+    return "; ".join(texts) or "vCenter gives no message"

@@ -1,0 +1,40 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Poll until a predicate on what is read holds, on a monotonic clock, with a growing interval.
+
+vSphere's long operations (enabling a Supervisor, removing it) report progress
+only through a status that has to be read again; this is the one loop that
+does it. A timeout raises WaitTimeout carrying the last state read, so callers
+can report how far the operation got.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import WaitTimeout
+
+FIRST_INTERVAL = 1.0
+MAX_INTERVAL = 15.0
+INTERVAL_GROWTH = 1.5
+
+
+def wait_until(read, done, *, timeout, what, describe=str, clock=time.monotonic, sleep=time.sleep):
+    """Call ``read()`` until ``done(state)`` is true and return that state.
+
+    The first read happens at once; the interval between reads grows from 1 s
+    to 15 s. After ``timeout`` seconds, raises WaitTimeout with ``reached``
+    set to the last state and a message ending in ``describe(state)``.
+    ``what`` completes "Timed out after N s waiting for ...".
+    """
+    deadline = clock() + timeout
+    interval = FIRST_INTERVAL
+    while True:
+        state = read()
+        if done(state):
+            return state
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"Timed out after {timeout}s waiting for {what} (last seen: {describe(state)})", reached=state, timeout=timeout)
+        sleep(min(interval, remaining))
+        interval = min(interval * INTERVAL_GROWTH, MAX_INTERVAL)

@@ -1,0 +1,96 @@
+"""VCenterCatalog over a fake REST client: one list per kind, libraries read only until found."""
+
+import pytest
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vcenter_catalog import VCenterCatalog, known_names
+
+
+class FakeRest:
+    def __init__(self):
+        self.answers = {
+            "/api/vcenter/cluster": [{"cluster": "domain-c1", "name": "C1"}, {"cluster": "domain-c2", "name": "C2"}],
+            "/api/vcenter/network": [
+                {"network": "network-7", "name": "VM Network", "type": "STANDARD_PORTGROUP"},
+                {"network": "dvportgroup-13", "name": "Workload", "type": "DISTRIBUTED_PORTGROUP"},
+                {"network": "dvportgroup-14", "name": "twin", "type": "DISTRIBUTED_PORTGROUP"},
+                {"network": "dvportgroup-15", "name": "twin", "type": "DISTRIBUTED_PORTGROUP"},
+            ],
+            "/api/vcenter/storage/policies": [{"policy": "p-1", "name": "gold"}, {"policy": "p-2", "name": "silver"}],
+            "/api/content/library": ["lib-1", "lib-2", "lib-3"],
+            "/api/content/library/lib-1": {"id": "lib-1", "name": "images"},
+            "/api/content/library/lib-2": {"id": "lib-2", "name": "tkg-content"},
+            "/api/content/library/lib-3": {"id": "lib-3", "name": "isos"},
+        }
+        self.gets = []
+
+    def get(self, path, *, params=None, what=None):
+        self.gets.append(path)
+        return self.answers[path]
+
+
+@pytest.fixture
+def rest():
+    return FakeRest()
+
+
+def test_names_resolve_with_one_list_per_kind(rest):
+    catalog = VCenterCatalog(rest)
+
+    assert catalog.cluster_id("C2") == "domain-c2"
+    assert catalog.policy_id("gold", "storage_policies.control_plane") == "p-1"
+    assert catalog.policy_id("silver", "storage_policies.image") == "p-2"
+    assert catalog.policy_name("p-2") == "silver"
+    assert catalog.network_id("VM Network", "management_network.network") == "network-7"
+    assert catalog.network_id("Workload", "workload_network.portgroup", distributed=True) == "dvportgroup-13"
+    assert catalog.network_name("dvportgroup-13") == "Workload"
+
+    assert rest.gets == ["/api/vcenter/cluster", "/api/vcenter/storage/policies", "/api/vcenter/network"]
+
+
+def test_an_identifier_is_accepted_for_a_name(rest):
+    assert VCenterCatalog(rest).policy_id("p-2", "storage_policies.control_plane") == "p-2"
+
+
+def test_an_unknown_name_lists_the_known_ones_under_the_option(rest):
+    with pytest.raises(NotFoundError) as raised:
+        VCenterCatalog(rest).policy_id("platinum", "storage_policies.control_plane")
+
+    assert raised.value.message == "storage_policies.control_plane: storage policy 'platinum' not found (known: gold, silver)"
+    assert raised.value.known == ["gold", "silver"]
+
+
+def test_a_workload_network_must_be_a_distributed_port_group(rest):
+    with pytest.raises(InvalidArgumentError) as raised:
+        VCenterCatalog(rest).network_id("VM Network", "workload_network.portgroup", distributed=True)
+
+    assert raised.value.message == (
+        "workload_network.portgroup: 'VM Network' is a standard portgroup, not a distributed port group (known distributed port groups: twin, Workload)"
+    )
+
+
+def test_an_ambiguous_name_asks_for_the_identifier(rest):
+    with pytest.raises(InvalidArgumentError, match="2 distributed port groups are named 'twin' .dvportgroup-14, dvportgroup-15.: give the identifier"):
+        VCenterCatalog(rest).network_id("twin", "workload_network.portgroup", distributed=True)
+
+
+def test_libraries_are_read_until_the_name_is_found(rest):
+    catalog = VCenterCatalog(rest)
+
+    assert catalog.library_id("tkg-content", "content_library") == "lib-2"
+    assert catalog.library_name("lib-2") == "tkg-content"
+    assert rest.gets == ["/api/content/library", "/api/content/library/lib-1", "/api/content/library/lib-2"]
+
+
+def test_a_library_given_by_identifier_costs_no_read_of_libraries(rest):
+    assert VCenterCatalog(rest).library_id("lib-3", "content_library") == "lib-3"
+    assert rest.gets == ["/api/content/library"]
+
+
+def test_an_unknown_library_lists_every_library(rest):
+    with pytest.raises(NotFoundError, match=r"^content_library: content library 'tkc' not found \(known: images, isos, tkg-content\)$"):
+        VCenterCatalog(rest).library_id("tkc", "content_library")
+
+
+def test_known_names_are_summarised_after_twenty():
+    assert known_names([f"n{i:02}" for i in range(25)]).endswith("n19, ... (5 more)")
+    assert known_names([]) == "none"
