@@ -4,6 +4,7 @@ ansible-test passes this file's variables to every integration target, so the
 targets reach the lab without knowing where it listens.
 """
 import json
+import os
 import sys
 
 
@@ -19,6 +20,9 @@ def main():
         "vcenter_ca_cert": vcenter["ca_cert"],
         "lab_control": endpoints["control"],
         "lab_depot": endpoints.get("depot", {}),
+        # Where the lab keeps its state (endpoints.json sits in it): targets
+        # that act as the Supervisor's other users read its session key there.
+        "lab_run_dir": os.path.dirname(os.path.abspath(sys.argv[1])),
     }
     # JSON is YAML: no YAML library needed to write it.
     json.dump(variables, sys.stdout, indent=2)
