@@ -10,7 +10,10 @@ VENV := $(CURDIR)/.venv
 BUILD_DIR := $(or $(TMPDIR),/tmp)/pacific-vsphere-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
 COLLECTIONS := $(BUILD_DIR)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/pacific/vsphere
-ENDPOINTS := $(or $(LAB_RUN_DIR),$(CURDIR)/lab/.run)/endpoints.json
+# Every client (inventory, molecule, tests) finds the lab through LAB_RUN_DIR:
+# molecule copies the inventory elsewhere, so paths relative to it would break.
+export LAB_RUN_DIR ?= $(CURDIR)/lab/.run
+ENDPOINTS := $(LAB_RUN_DIR)/endpoints.json
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -62,7 +65,7 @@ demo: lab-up collection
 	ansible-playbook -i inventories/lab playbooks/site.yml
 
 unit: collection
-	cd $(COLLECTION) && python3 -m pytest -q -p no:cacheprovider tests/unit
+	cd $(COLLECTION) && PACIFIC_VSPHERE_LAB=$(CURDIR)/lab python3 -m pytest -q -p no:cacheprovider tests/unit
 
 sanity: collection
 	cd $(COLLECTION) && ansible-test sanity --python 3.11 --color no
