@@ -30,6 +30,10 @@ class PacificError(Exception):
     def message(self):
         return self.args[0]
 
+    def details(self):
+        """What the error carries besides its message, for a front end to return with it: what was reached, what changed."""
+        return {}
+
 
 class ConnectionFailure(PacificError):
     """The endpoint could not be reached or its TLS certificate was not trusted."""

@@ -41,6 +41,9 @@ else:
     HAS_JINJA2 = True
     JINJA2_IMPORT_ERROR = None
 
+# What a module needs to check before it starts (module_runner.Run.require).
+JINJA2_LIBRARY = ("jinja2", HAS_JINJA2, JINJA2_IMPORT_ERROR)
+
 try:
     import yaml
 except ImportError:
@@ -49,6 +52,9 @@ except ImportError:
 else:
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
+
+# What a module needs to check before it starts (module_runner.Run.require).
+YAML_LIBRARY = ("PyYAML", HAS_YAML, YAML_IMPORT_ERROR)
 
 API_RESOURCES = {"tkc": TANZU_KUBERNETES_CLUSTER, "cluster": CLUSTER}
 API_OF_KIND = {resource.kind: api for api, resource in API_RESOURCES.items()}

@@ -239,6 +239,9 @@ class TopologyError(InvalidArgumentError):
         super().__init__(f"Invalid topology ({len(problems)} problem{'s' if len(problems) > 1 else ''}): " + "; ".join(problems))
         self.problems = list(problems)
 
+    def details(self):
+        return {"problems": self.problems}
+
 
 def validate(document, rest=None):
     """The document with its defaults filled in, or TopologyError listing every problem.

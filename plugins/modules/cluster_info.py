@@ -193,10 +193,9 @@ clusters:
           sample: the host is disconnected, vCenter cannot ask it
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.cluster_inventory import ClusterInventory
 
 
@@ -208,18 +207,14 @@ def argument_spec():
     )
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
+def work(run):
+    with VimClient(run.vcenter()) as client:
+        clusters = ClusterInventory(client).read(names=run.params["clusters"], gather_vibs=run.params["gather_vibs"])
+    return run.result(changed=False, clusters=clusters)
 
-    try:
-        with VimClient(vcenter_connection(module.params)) as client:
-            clusters = ClusterInventory(client).read(names=module.params["clusters"], gather_vibs=module.params["gather_vibs"])
-    except PacificError as error:
-        # The message says what failed, where, and what to do: no traceback.
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, clusters=clusters)
+
+def main():
+    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -251,11 +251,9 @@ plan:
       sample: ["power_state: poweredOff -> poweredOn"]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_diff
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import ControlPlaneSpec, ControlPlaneVms
 
 
@@ -282,30 +280,31 @@ def control_plane_spec(params):
     return ControlPlaneSpec(**{name: params[name] for name in ControlPlaneSpec.__dataclass_fields__})
 
 
+def work(run):
+    spec = control_plane_spec(run.params)
+    spec.validate()
+    with VimClient(run.vcenter()) as client:
+        control_plane = ControlPlaneVms(client)
+        state = control_plane.read(spec)
+        plan = control_plane.plan(spec, state)
+        if run.check_mode:
+            vms, rule, placement_ok = plan.predicted()
+        else:
+            after = control_plane.apply(plan) if plan.changed else state
+            vms, rule, placement_ok = after.vm_dicts(), after.rule_dict(), after.placement_ok
+    return run.result(
+        plan.items,
+        changed=plan.changed,
+        owner=state.owner,
+        vms=vms,
+        rule=rule,
+        placement_ok=placement_ok,
+        plan=[item.as_dict() for item in plan.items],
+    )
+
+
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    spec = control_plane_spec(module.params)
-
-    try:
-        spec.validate()
-        with VimClient(vcenter_connection(module.params)) as client:
-            control_plane = ControlPlaneVms(client)
-            state = control_plane.read(spec)
-            plan = control_plane.plan(spec, state)
-            if module.check_mode:
-                vms, rule, placement_ok = plan.predicted()
-            else:
-                after = control_plane.apply(plan) if plan.changed else state
-                vms, rule, placement_ok = after.vm_dicts(), after.rule_dict(), after.placement_ok
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    result = dict(changed=plan.changed, owner=state.owner, vms=vms, rule=rule, placement_ok=placement_ok, plan=[item.as_dict() for item in plan.items])
-    if module._diff:
-        result["diff"] = plan_diff(plan.items)
-    module.exit_json(**result)
+    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -127,10 +127,9 @@ placement_ok:
   sample: true
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import ControlPlaneSpec, ControlPlaneVms
 
 
@@ -143,19 +142,16 @@ def argument_spec():
     )
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    params = module.params
+def work(run):
+    params = run.params
     spec = ControlPlaneSpec(cluster=params["cluster"], name_prefix=params["name_prefix"], rule_name=params["rule_name"])
+    with VimClient(run.vcenter()) as client:
+        state = ControlPlaneVms(client).read(spec)
+    return run.result(changed=False, owner=state.owner, vms=state.vm_dicts(), rule=state.rule_dict(), placement_ok=state.placement_ok)
 
-    try:
-        with VimClient(vcenter_connection(params)) as client:
-            state = ControlPlaneVms(client).read(spec)
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, owner=state.owner, vms=state.vm_dicts(), rule=state.rule_dict(), placement_ok=state.placement_ok)
+
+def main():
+    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -426,13 +426,11 @@ kubeconfig:
   sample: "apiVersion: v1\nkind: Config\n..."
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR, SupervisorClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import HAS_JINJA2, HAS_YAML, JINJA2_IMPORT_ERROR, YAML_IMPORT_ERROR
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_diff
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusterFailed, GuestClusters
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY, SupervisorClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import JINJA2_LIBRARY, YAML_LIBRARY
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusters
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.supervisor_connection import (
     MUTUALLY_EXCLUSIVE,
@@ -480,51 +478,36 @@ def guest_cluster_spec(params):
     return GuestClusterSpec(**{name: params[name] for name in GuestClusterSpec.__dataclass_fields__})
 
 
+def work(run):
+    params = run.params
+    if params["cluster"] is not None:
+        run.require(REQUESTS_LIBRARY)
+    spec = guest_cluster_spec(params)
+    # Bad input fails here, before vCenter or the Supervisor is even asked.
+    spec.validate()
+    kubeconfig = None
+    with SupervisorClient(supervisor_connection(params)) as supervisor:
+        clusters = GuestClusters(supervisor)
+        plan = clusters.plan(spec)
+        outcome = clusters.preview(plan) if run.check_mode else clusters.apply(plan)
+        # In check mode a cluster not created yet has no kubeconfig to read.
+        if params["return_kubeconfig"] and outcome.cluster is not None and not (run.check_mode and plan.live is None):
+            kubeconfig = clusters.kubeconfig(spec.cluster_namespace, spec.cluster_name)
+    result = dict(changed=outcome.item.changed, cluster=outcome.cluster, manifest=outcome.manifest, plan=[outcome.item.as_dict()])
+    if params["return_kubeconfig"]:
+        result["kubeconfig"] = kubeconfig
+    return run.result([outcome.item], **result)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
+    run_module(
+        argument_spec(),
+        work,
+        libraries=[KUBERNETES_LIBRARY, JINJA2_LIBRARY, YAML_LIBRARY],
         mutually_exclusive=MUTUALLY_EXCLUSIVE + [("template", "definition")],
         required_one_of=REQUIRED_ONE_OF,
         required_by=REQUIRED_BY,
     )
-    for found, library, error in (
-        (HAS_KUBERNETES, "kubernetes", KUBERNETES_IMPORT_ERROR),
-        (HAS_JINJA2, "jinja2", JINJA2_IMPORT_ERROR),
-        (HAS_YAML, "PyYAML", YAML_IMPORT_ERROR),
-    ):
-        if not found:
-            module.fail_json(msg=missing_required_lib(library), exception=error)
-    if module.params["cluster"] is not None and not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    spec = guest_cluster_spec(module.params)
-
-    kubeconfig = None
-    try:
-        # Bad input fails here, before vCenter or the Supervisor is even asked.
-        spec.validate()
-        connection = supervisor_connection(module.params)
-        with SupervisorClient(connection) as supervisor:
-            clusters = GuestClusters(supervisor)
-            plan = clusters.plan(spec)
-            outcome = clusters.preview(plan) if module.check_mode else clusters.apply(plan)
-            # In check mode a cluster not created yet has no kubeconfig to read.
-            if module.params["return_kubeconfig"] and outcome.cluster is not None and not (module.check_mode and plan.live is None):
-                kubeconfig = clusters.kubeconfig(spec.cluster_namespace, spec.cluster_name)
-    except GuestClusterFailed as error:
-        failure = dict(msg=str(error), changed=error.changed, cluster=error.cluster)
-        if error.item is not None:
-            failure["plan"] = [error.item.as_dict()]
-        module.fail_json(**failure)
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    result = dict(changed=outcome.item.changed, cluster=outcome.cluster, manifest=outcome.manifest, plan=[outcome.item.as_dict()])
-    if module.params["return_kubeconfig"]:
-        result["kubeconfig"] = kubeconfig
-    if module._diff:
-        result["diff"] = plan_diff([outcome.item])
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

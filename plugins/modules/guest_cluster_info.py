@@ -121,10 +121,9 @@ unreadable_namespaces:
   sample: [team-b]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR, SupervisorClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY, SupervisorClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusters
 from ansible_collections.pacific.vsphere.plugins.module_utils.supervisor_connection import (
     MUTUALLY_EXCLUSIVE,
@@ -139,26 +138,24 @@ def argument_spec():
     return dict(supervisor_argument_spec(), namespace=dict(type="str"), name=dict(type="str"), api=dict(type="str", choices=["tkc", "cluster"]))
 
 
+def work(run):
+    params = run.params
+    if params["cluster"] is not None:
+        run.require(REQUESTS_LIBRARY)
+    with SupervisorClient(supervisor_connection(params)) as supervisor:
+        clusters, unreadable = GuestClusters(supervisor).read_all(namespace=params["namespace"], name=params["name"], api=params["api"])
+    return run.result(changed=False, guest_clusters=clusters, unreadable_namespaces=unreadable)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
+    run_module(
+        argument_spec(),
+        work,
+        libraries=[KUBERNETES_LIBRARY],
         mutually_exclusive=MUTUALLY_EXCLUSIVE,
         required_one_of=REQUIRED_ONE_OF,
         required_by=REQUIRED_BY,
     )
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
-    if module.params["cluster"] is not None and not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-
-    try:
-        with SupervisorClient(supervisor_connection(params)) as supervisor:
-            clusters, unreadable = GuestClusters(supervisor).read_all(namespace=params["namespace"], name=params["name"], api=params["api"])
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, guest_clusters=clusters, unreadable_namespaces=unreadable)
 
 
 if __name__ == "__main__":

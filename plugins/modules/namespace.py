@@ -327,12 +327,10 @@ plan:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_diff
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import ROLES, SUBJECT_TYPES, Namespaces, NamespaceSpec, namespace_vms
 
 
@@ -375,29 +373,20 @@ def read_namespace_vms(connection, cluster_moid, name):
         return namespace_vms(vim, cluster_moid, name)
 
 
+def work(run):
+    connection = run.vcenter()
+    spec = namespace_spec(run.params)
+    # Bad input fails here, before vCenter is even asked.
+    spec.desired()
+    with RestClient(connection) as rest:
+        namespaces = Namespaces(rest, namespace_vms=partial(read_namespace_vms, connection))
+        plan = namespaces.plan(spec)
+        namespace = namespaces.apply(plan) if plan.changed and not run.check_mode else plan.predicted()
+    return run.result([plan.item], changed=plan.changed, namespace=namespace, plan=[plan.item.as_dict()])
+
+
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    connection = vcenter_connection(module.params)
-    spec = namespace_spec(module.params)
-
-    try:
-        # Bad input fails here, before vCenter is even asked.
-        spec.desired()
-        with RestClient(connection) as rest:
-            namespaces = Namespaces(rest, namespace_vms=partial(read_namespace_vms, connection))
-            plan = namespaces.plan(spec)
-            namespace = namespaces.apply(plan) if plan.changed and not module.check_mode else plan.predicted()
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    result = dict(changed=plan.changed, namespace=namespace, plan=[plan.item.as_dict()])
-    if module._diff:
-        result["diff"] = plan_diff([plan.item])
-    module.exit_json(**result)
+    run_module(argument_spec(), work, libraries=[REQUESTS_LIBRARY, PYVMOMI_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -148,10 +148,9 @@ namespaces:
       sample: {cpu_used: 1200, memory_used: 8192, storage_used: 20480}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import Namespaces
 
 
@@ -159,17 +158,14 @@ def argument_spec():
     return dict(vcenter_argument_spec(), name=dict(type="str"), cluster=dict(type="str"))
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+def work(run):
+    with RestClient(run.vcenter()) as rest:
+        namespaces = Namespaces(rest).read_all(cluster=run.params["cluster"], name=run.params["name"])
+    return run.result(changed=False, namespaces=namespaces)
 
-    try:
-        with RestClient(vcenter_connection(module.params)) as rest:
-            namespaces = Namespaces(rest).read_all(cluster=module.params["cluster"], name=module.params["name"])
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, namespaces=namespaces)
+
+def main():
+    run_module(argument_spec(), work, libraries=[REQUESTS_LIBRARY])
 
 
 if __name__ == "__main__":

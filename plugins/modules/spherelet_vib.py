@@ -229,13 +229,12 @@ plan:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vib_descriptor import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, read_vib_descriptor
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_diff
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import HostVibs, RolloutStopped, VibSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vib_descriptor import read_vib_descriptor
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import HostVibs, VibSpec
 
 
 def argument_spec():
@@ -267,37 +266,27 @@ def vib_spec(params):
     )
 
 
+def work(run):
+    params = run.params
+    spec = vib_spec(params)
+    spec.validate()
+    with VimClient(run.vcenter()) as client:
+        vibs = HostVibs(client, partial(read_vib_descriptor, validate_certs=params["validate_certs"]))
+        hosts = vibs.read(spec.name, cluster=params["cluster"], hosts=params["esxi_hosts"])
+        rollout = vibs.plan(spec, hosts)
+        results = rollout.predicted_results() if run.check_mode else vibs.apply(rollout)
+    return run.result(rollout.items, changed=rollout.changed, hosts=results, version=rollout.version, plan=[item.as_dict() for item in rollout.items])
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
+    run_module(
+        argument_spec(),
+        work,
+        libraries=[PYVMOMI_LIBRARY, REQUESTS_LIBRARY],
         mutually_exclusive=[("cluster", "esxi_hosts")],
         required_one_of=[("cluster", "esxi_hosts")],
         required_if=[("state", "present", ["vib_url"])],
-        supports_check_mode=True,
     )
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-    spec = vib_spec(params)
-
-    try:
-        spec.validate()
-        with VimClient(vcenter_connection(params)) as client:
-            vibs = HostVibs(client, partial(read_vib_descriptor, validate_certs=params["validate_certs"]))
-            hosts = vibs.read(spec.name, cluster=params["cluster"], hosts=params["esxi_hosts"])
-            rollout = vibs.plan(spec, hosts)
-            results = rollout.predicted_results() if module.check_mode else vibs.apply(rollout)
-    except RolloutStopped as error:
-        module.fail_json(msg=str(error), hosts=error.hosts)
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    result = dict(changed=rollout.changed, hosts=results, version=rollout.version, plan=[item.as_dict() for item in rollout.items])
-    if module._diff:
-        result["diff"] = plan_diff(rollout.items)
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -121,10 +121,9 @@ hosts:
       sample: the host is notResponding, vCenter cannot ask it
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import HostVibs
 
 
@@ -137,24 +136,22 @@ def argument_spec():
     )
 
 
+def work(run):
+    params = run.params
+    with VimClient(run.vcenter()) as client:
+        # Reading never needs the VIB files themselves.
+        hosts = HostVibs(client, read_descriptor=None).read(params["name"], cluster=params["cluster"], hosts=params["esxi_hosts"])
+    return run.result(changed=False, hosts=[host.as_dict() for host in hosts])
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
+    run_module(
+        argument_spec(),
+        work,
+        libraries=[PYVMOMI_LIBRARY],
         mutually_exclusive=[("cluster", "esxi_hosts")],
         required_one_of=[("cluster", "esxi_hosts")],
-        supports_check_mode=True,
     )
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    params = module.params
-
-    try:
-        with VimClient(vcenter_connection(params)) as client:
-            # Reading never needs the VIB files themselves.
-            hosts = HostVibs(client, read_descriptor=None).read(params["name"], cluster=params["cluster"], hosts=params["esxi_hosts"])
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, hosts=[host.as_dict() for host in hosts])
 
 
 if __name__ == "__main__":

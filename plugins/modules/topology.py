@@ -138,32 +138,22 @@ problems:
   sample: ["supervisors[0].control_plane.count: 2 is even: a control plane needs an odd number of VMs (1, 3, 5) to keep a quorum"]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.topology import TopologyError, guest_clusters, namespaces, secret_references, validate
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
+from ansible_collections.pacific.vsphere.plugins.module_utils.topology import guest_clusters, namespaces, secret_references, validate
 
 
 def argument_spec():
     return dict(vcenter_argument_spec(), topology=dict(type="dict", required=True))
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-
-    try:
-        # A document that is wrong by itself fails without a call to vCenter.
-        validate(module.params["topology"])
-        with RestClient(vcenter_connection(module.params)) as rest:
-            topology = validate(module.params["topology"], rest)
-    except TopologyError as error:
-        module.fail_json(msg=str(error), problems=error.problems)
-    except PacificError as error:
-        module.fail_json(msg=str(error), problems=[])
-    module.exit_json(
+def work(run):
+    # A document that is wrong by itself fails without a call to vCenter.
+    validate(run.params["topology"])
+    with RestClient(run.vcenter()) as rest:
+        topology = validate(run.params["topology"], rest)
+    return run.result(
         changed=False,
         topology=topology,
         namespaces=namespaces(topology),
@@ -171,6 +161,10 @@ def main():
         secret_references=secret_references(topology),
         problems=[],
     )
+
+
+def main():
+    run_module(argument_spec(), work, libraries=[REQUESTS_LIBRARY], failure_defaults={"problems": []})
 
 
 if __name__ == "__main__":

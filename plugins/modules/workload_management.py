@@ -423,13 +423,11 @@ plan:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_diff
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import FORCES_REENABLE, SupervisorFailed, WorkloadManagement
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import FORCES_REENABLE, WorkloadManagement
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
 
 
@@ -495,37 +493,27 @@ def supervisor_spec(params):
     return SupervisorSpec(**{name: params[name] for name in SupervisorSpec.__dataclass_fields__})
 
 
+def work(run):
+    spec = supervisor_spec(run.params)
+    connection = run.vcenter()
+    spec.validate()
+    with RestClient(connection) as rest:
+        workload_management = WorkloadManagement(rest, partial(VimClient, connection))
+        state = workload_management.read(spec.cluster)
+        plan = workload_management.plan(spec, state)
+        reached = state if run.check_mode else workload_management.apply(plan)
+        described = workload_management.describe([reached])
+    return run.result(
+        [plan.item],
+        after_header=f"{plan.item.address} ({FORCES_REENABLE})" if plan.forces_reenable else None,
+        changed=plan.changed,
+        supervisor=described[0] if described else None,
+        plan=[plan.item.as_dict()],
+    )
+
+
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    spec = supervisor_spec(module.params)
-    connection = vcenter_connection(module.params)
-
-    try:
-        spec.validate()
-        with RestClient(connection) as rest:
-            workload_management = WorkloadManagement(rest, partial(VimClient, connection))
-            state = workload_management.read(spec.cluster)
-            plan = workload_management.plan(spec, state)
-            reached = state if module.check_mode else workload_management.apply(plan)
-            described = workload_management.describe([reached])
-    except SupervisorFailed as error:
-        failure = dict(msg=str(error), changed=error.changed, supervisor=error.state.summary())
-        if error.item is not None:
-            failure["plan"] = [error.item.as_dict()]
-        module.fail_json(**failure)
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    result = dict(changed=plan.changed, supervisor=described[0] if described else None, plan=[plan.item.as_dict()])
-    if module._diff:
-        result["diff"] = plan_diff([plan.item])
-        if plan.forces_reenable:
-            result["diff"]["after_header"] = f"{plan.item.address} ({FORCES_REENABLE})"
-    module.exit_json(**result)
+    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY, REQUESTS_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -124,11 +124,10 @@ supervisors:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, VimClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY, VimClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import WorkloadManagement
 
 
@@ -136,22 +135,16 @@ def argument_spec():
     return dict(vcenter_argument_spec(), cluster=dict(type="str"))
 
 
+def work(run):
+    connection = run.vcenter()
+    with RestClient(connection) as rest:
+        workload_management = WorkloadManagement(rest, partial(VimClient, connection))
+        supervisors = workload_management.describe(workload_management.list(run.params["cluster"]))
+    return run.result(changed=False, supervisors=sorted(supervisors, key=lambda supervisor: supervisor["cluster"]))
+
+
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_PYVMOMI:
-        module.fail_json(msg=missing_required_lib("pyvmomi"), exception=PYVMOMI_IMPORT_ERROR)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    connection = vcenter_connection(module.params)
-
-    try:
-        with RestClient(connection) as rest:
-            workload_management = WorkloadManagement(rest, partial(VimClient, connection))
-            supervisors = workload_management.describe(workload_management.list(module.params["cluster"]))
-    except PacificError as error:
-        module.fail_json(msg=str(error))
-
-    module.exit_json(changed=False, supervisors=sorted(supervisors, key=lambda supervisor: supervisor["cluster"]))
+    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY, REQUESTS_LIBRARY])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+# What a module needs to check before it starts (module_runner.Run.require).
+REQUESTS_LIBRARY = ("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR)
+
 SESSION_HEADER = "vmware-api-session-id"
 
 # vCenter's standard error types, by the typed error that stands for them.

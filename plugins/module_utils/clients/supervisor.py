@@ -73,6 +73,9 @@ else:
     HAS_KUBERNETES = True
     KUBERNETES_IMPORT_ERROR = None
 
+# What a module needs to check before it starts (module_runner.Run.require).
+KUBERNETES_LIBRARY = ("kubernetes", HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR)
+
 API_PORT = 6443
 DEFAULT_LOGIN_PORT = 443
 LOGIN_PATH = "/wcp/login"

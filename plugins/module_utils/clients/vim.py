@@ -55,6 +55,9 @@ else:
     HAS_PYVMOMI = True
     PYVMOMI_IMPORT_ERROR = None
 
+# What a module needs to check before it starts (module_runner.Run.require).
+PYVMOMI_LIBRARY = ("pyvmomi", HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR)
+
 # Connections kept open to vCenter: as many as the largest thread pool that
 # shares a client, so parallel calls do not reconnect.
 CONNECTION_POOL_SIZE = 8

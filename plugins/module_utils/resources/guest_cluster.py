@@ -85,6 +85,9 @@ class GuestClusterFailed(PacificError):
         self.changed = changed
         self.item = item
 
+    def details(self):
+        return dict(changed=self.changed, cluster=self.cluster, **({} if self.item is None else {"plan": [self.item.as_dict()]}))
+
 
 @dataclass(frozen=True)
 class GuestClusterPlan:

@@ -164,6 +164,9 @@ class RolloutStopped(PacificError):
         super().__init__(message)
         self.hosts = hosts
 
+    def details(self):
+        return {"hosts": self.hosts}
+
 
 def version_key(version):
     """Sort key of a VIB version: ``7.0.3-10`` after ``7.0.3-9``, numbers compared as numbers."""

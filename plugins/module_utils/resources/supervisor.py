@@ -54,6 +54,9 @@ class SupervisorFailed(PacificError):
         self.changed = changed
         self.item = item
 
+    def details(self):
+        return dict(changed=self.changed, supervisor=self.state.summary(), **({} if self.item is None else {"plan": [self.item.as_dict()]}))
+
 
 @dataclass(frozen=True)
 class SupervisorState:

@@ -84,7 +84,7 @@ def test_errors_fail_with_their_one_line_message(fakes, capsys):
 
 
 def test_missing_pyvmomi_is_reported(fakes, capsys, monkeypatch):
-    monkeypatch.setattr(cluster_info, "HAS_PYVMOMI", False)
+    monkeypatch.setattr(cluster_info, "PYVMOMI_LIBRARY", ("pyvmomi", False, None))
 
     result = run(CONNECTION_ARGS, capsys)
 
