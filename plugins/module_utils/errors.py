@@ -84,6 +84,10 @@ class InvalidArgumentError(ApiError):
     """The request was rejected as invalid; the input has to change before retrying."""
 
 
+class UnknownNameError(NotFoundError, InvalidArgumentError):
+    """A name the user gave matches no object: not found, and input that has to change."""
+
+
 class UnauthorizedError(ApiError):
     """The user is authenticated but lacks a privilege for the operation."""
 

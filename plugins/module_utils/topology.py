@@ -28,14 +28,23 @@ from __future__ import annotations
 import copy
 import ipaddress
 import re
+from functools import partial
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import (
+    CLUSTER,
+    CONTENT_LIBRARY,
+    NETWORK,
+    STORAGE_POLICY,
+    VM_CLASS,
+    Catalog,
+    known_names,
+)
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, SupervisorSpec
 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import _placement_problems as placement_problems
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vcenter_catalog import VCenterCatalog, known_names
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
 # The rule vCenter puts over the Supervisor's own control-plane VMs: enforcing
@@ -47,7 +56,6 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS_LABEL_HINT = "lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (team-a)"
 # A TanzuKubernetesRelease name (v1.27.11---vmware.1-fips.1-tkg.2), its version (v1.27.11+vmware.1-...) or a prefix (v1.27).
 KUBERNETES_VERSION = r"^v\d+\.\d+(\.\d+)?([-+].+)?$"
-VM_CLASSES = "/api/vcenter/namespace-management/virtual-machine-classes"
 
 
 # -- the schema -------------------------------------------------------------------
@@ -535,23 +543,15 @@ def _storage_class_problems(names, path, namespace, storage_classes):
 
 def reference_problems(topology, rest):
     """Names of vCenter objects that do not resolve, with one list call per kind (libraries: one call each, as vCenter lists ids only)."""
-    catalog = VCenterCatalog(rest)
-    vm_classes = []
-
-    def vm_class_id(name, path):
-        if not vm_classes:
-            vm_classes.extend(vm_class["id"] for vm_class in rest.get(VM_CLASSES, what="list the VM classes") or [])
-        if name not in vm_classes:
-            raise NotFoundError(f"{path}: VM class '{name}' not found (known: {known_names(vm_classes)})")
-
+    catalog = Catalog(rest)
     lookups = {
-        "policy": catalog.policy_id,
-        "network": catalog.network_id,
-        "portgroup": lambda name, path: catalog.network_id(name, path, distributed=True),
-        "library": catalog.library_id,
-        "vm class": vm_class_id,
+        "policy": partial(catalog.id_of, STORAGE_POLICY),
+        "network": partial(catalog.id_of, NETWORK),
+        "portgroup": partial(catalog.id_of, NETWORK, distributed=True),
+        "library": partial(catalog.id_of, CONTENT_LIBRARY),
+        "vm class": partial(catalog.id_of, VM_CLASS),
     }
-    problems = _cluster_problems(topology, rest)
+    problems = _cluster_problems(topology, rest, catalog)
     for path, kind, name in _references(topology):
         try:
             lookups[kind](name, path)
@@ -581,9 +581,9 @@ def _references(topology):
                 yield _at(_at(ns_path, "vm_classes"), class_index), "vm class", vm_class
 
 
-def _cluster_problems(topology, rest):
+def _cluster_problems(topology, rest, catalog):
     """Unknown clusters, and clusters that cannot hold the Supervisor asked for (DRS off, too few connected hosts)."""
-    clusters = {cluster["name"]: cluster for cluster in rest.get("/api/vcenter/cluster", what="list the clusters") or []}
+    clusters = {cluster["name"]: cluster for cluster in catalog.records(CLUSTER)}
     problems = []
     for index, supervisor in enumerate(topology["supervisors"]):
         path = _at(_at("supervisors", index), "cluster")

@@ -171,4 +171,3 @@ def execute(
             order.done(step)
             collect_ready()
     return outcome
-

@@ -26,6 +26,7 @@ Supervisor's Kubernetes API.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -38,7 +39,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     ResourceBusyError,
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, UPDATE, changed_fields, plan_item
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace_catalog import Catalog, dns_label_problem
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, CONTENT_LIBRARY, STORAGE_POLICY, Catalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
 INSTANCES = "/api/vcenter/namespaces/instances"
@@ -59,7 +60,15 @@ COMPARED_FIELDS = (*WHOLE_FIELDS, "storage_policies")
 # VMs named in a refusal to delete; the count says how many more there are.
 VMS_SHOWN = 5
 MAX_PARALLEL_READS = 8
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
+
+
+def dns_label_problem(name):
+    """Why ``name`` cannot name a namespace (a Kubernetes namespace: an RFC 1123 DNS label), or None."""
+    if not isinstance(name, str) or not DNS_LABEL.match(name) or len(name) > 63:
+        return f"'{name}' is not a DNS label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (team-a)"
+    return None
 
 @dataclass(frozen=True)
 class NamespaceSpec:
@@ -193,7 +202,7 @@ class Namespaces:
 
     def __init__(self, rest, *, namespace_vms: Optional[Callable] = None, max_parallel_reads=MAX_PARALLEL_READS):
         self._rest = rest
-        self._catalog = Catalog(rest)
+        self._catalog = Catalog(rest, where=f" on vCenter {rest.connection.endpoint}")
         self._namespace_vms = namespace_vms
         self._max_parallel_reads = max_parallel_reads
 
@@ -210,7 +219,7 @@ class Namespaces:
         One GET for ``name``; otherwise one list, then one GET per namespace,
         in parallel, since only the GET carries limits and access.
         """
-        moid = None if cluster is None else self._catalog.cluster_moid(cluster)
+        moid = None if cluster is None else self._catalog.id_of(CLUSTER, cluster, "cluster")
         if name is not None:
             names = [name]
         else:
@@ -245,16 +254,16 @@ class Namespaces:
         storage_specs = info.get("storage_specs") or ()
         libraries = vm_service.get("content_libraries") or ()
         return {
-            "cluster": self._catalog.cluster_name(info["cluster"]),
+            "cluster": self._catalog.name_of(CLUSTER, info["cluster"]),
             "description": info.get("description") or "",
             **{option: quota.get(field) for option, (field, _parse) in LIMITS.items()},
             "storage_policies": sorted(
-                ({"name": self._catalog.policy_name(spec["policy"]), "limit": spec.get("limit")} for spec in storage_specs),
+                ({"name": self._catalog.name_of(STORAGE_POLICY, spec["policy"]), "limit": spec.get("limit")} for spec in storage_specs),
                 key=lambda policy: policy["name"],
             ),
             "access": sorted((_access_view(entry) for entry in info.get("access_list") or ()), key=access_key),
             "vm_classes": sorted(vm_service.get("vm_classes") or ()),
-            "content_libraries": sorted(self._catalog.library_name(library) for library in libraries),
+            "content_libraries": sorted(self._catalog.name_of(CONTENT_LIBRARY, library) for library in libraries),
         }
 
     # -- plan ---------------------------------------------------------------
@@ -290,10 +299,10 @@ class Namespaces:
         if info is None:
             if spec.cluster is None:
                 raise InvalidArgumentError(f"cluster is required to create namespace '{spec.name}': give the name of a cluster with a running Supervisor")
-            return self._catalog.cluster_moid(spec.cluster)
-        if spec.cluster is not None and self._catalog.cluster_moid(spec.cluster) != info["cluster"]:
+            return self._catalog.id_of(CLUSTER, spec.cluster, "cluster")
+        if spec.cluster is not None and self._catalog.id_of(CLUSTER, spec.cluster, "cluster") != info["cluster"]:
             raise InvalidArgumentError(
-                f"cluster '{spec.cluster}': namespace '{spec.name}' exists on cluster '{self._catalog.cluster_name(info['cluster'])}',"
+                f"cluster '{spec.cluster}': namespace '{spec.name}' exists on cluster '{self._catalog.name_of(CLUSTER, info['cluster'])}',"
                 " and a namespace cannot move: delete it first, or give its cluster"
             )
         return info["cluster"]
@@ -397,14 +406,14 @@ class Namespaces:
     def _storage_specs(self, policies):
         specs = []
         for policy in policies:
-            spec = {"policy": self._catalog.policy_id(policy["name"])}
+            spec = {"policy": self._catalog.known_id(STORAGE_POLICY, policy["name"])}
             if policy["limit"] is not None:
                 spec["limit"] = policy["limit"]
             specs.append(spec)
         return specs
 
     def _vm_service_spec(self, after):
-        return {"vm_classes": after["vm_classes"], "content_libraries": [self._catalog.library_id(name) for name in after["content_libraries"]]}
+        return {"vm_classes": after["vm_classes"], "content_libraries": [self._catalog.known_id(CONTENT_LIBRARY, name) for name in after["content_libraries"]]}
 
     def _change_access(self, name, verb, entry):
         path = f"{_instance_path(name)}/access/{quote(entry['domain'], safe='')}/{quote(entry['principal'], safe='')}"

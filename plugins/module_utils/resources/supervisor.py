@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError, WaitTimeout
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import PlanItem, plan_item
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, CONTENT_LIBRARY, NETWORK, STORAGE_POLICY, Catalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import WCP_VM_NAME
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import (
     MASKED,
@@ -36,7 +38,6 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervis
     normal_endpoint,
     update_body,
 )
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vcenter_catalog import VCenterCatalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
 
 CLUSTERS_PATH = "/api/vcenter/namespace-management/clusters"
@@ -136,13 +137,13 @@ class WorkloadManagement:
         self._vim_session = vim_session
         self._clock = clock
         self._sleep = sleep
-        self._catalog = VCenterCatalog(rest)
+        self._catalog = Catalog(rest)
 
     # -- read -----------------------------------------------------------------
 
     def read(self, cluster):
         """The cluster named ``cluster`` and its Supervisor; NotFoundError lists the known clusters."""
-        cluster_id = self._catalog.cluster_id(cluster)
+        cluster_id = self._catalog.id_of(CLUSTER, cluster, "cluster")
         return SupervisorState(cluster, cluster_id, self._info(cluster, cluster_id))
 
     def list(self, cluster=None):
@@ -151,7 +152,7 @@ class WorkloadManagement:
         if cluster is not None:
             summaries = [summary for summary in summaries if summary["cluster_name"] == cluster]
             if not summaries:
-                self._catalog.cluster_id(cluster)  # an unknown cluster is an error, not an empty answer
+                self._catalog.id_of(CLUSTER, cluster, "cluster")  # an unknown cluster is an error, not an empty answer
         states = [SupervisorState(summary["cluster_name"], summary["cluster"]) for summary in summaries]
         # A Supervisor removed since the list was read is left out.
         states = [replace(state, info=self._info(state.cluster, state.cluster_id)) for state in states]
@@ -274,10 +275,10 @@ class WorkloadManagement:
         are left out: ``enable_body`` takes them from that option.
         """
         lookups = {
-            "network": self._catalog.network_id,
-            "portgroup": lambda name, option: self._catalog.network_id(name, option, distributed=True),
-            "policy": self._catalog.policy_id,
-            "library": self._catalog.library_id,
+            "network": partial(self._catalog.id_of, NETWORK),
+            "portgroup": partial(self._catalog.id_of, NETWORK, distributed=True),
+            "policy": partial(self._catalog.id_of, STORAGE_POLICY),
+            "library": partial(self._catalog.id_of, CONTENT_LIBRARY),
         }
         ids = {}
         problems = []
@@ -298,8 +299,8 @@ class WorkloadManagement:
         """The name of the object ``setting`` refers to by ``object_id``, for views and messages."""
         if object_id is None:
             return None
-        names = {"network": self._catalog.network_name, "portgroup": self._catalog.network_name, "policy": self._catalog.policy_name}
-        return names.get(setting.reference, self._catalog.library_name)(object_id)
+        kinds = {"network": NETWORK, "portgroup": NETWORK, "policy": STORAGE_POLICY, "library": CONTENT_LIBRARY}
+        return self._catalog.name_of(kinds[setting.reference], object_id)
 
     def _set_view(self, spec, info):
         """The live values of the options ``spec`` sets, keyed like the options."""

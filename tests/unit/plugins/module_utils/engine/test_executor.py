@@ -121,8 +121,8 @@ def test_independent_steps_run_at_the_same_time():
 
     execute(plan, resources)
 
-    (start_one, end_one), (start_two, end_two) = resources.intervals.values()
-    assert start_one < end_two and start_two < end_one
+    one, two = (resources.intervals[(address, PUT)] for address in ("guest_cluster.a/one", "guest_cluster.b/two"))
+    assert one[0] < two[1] and two[0] < one[1]
 
 
 def test_a_kind_limit_bounds_its_kind_only():
