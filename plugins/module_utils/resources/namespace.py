@@ -63,12 +63,12 @@ MAX_PARALLEL_READS = 8
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-
 def dns_label_problem(name):
     """Why ``name`` cannot name a namespace (a Kubernetes namespace: an RFC 1123 DNS label), or None."""
     if not isinstance(name, str) or not DNS_LABEL.match(name) or len(name) > 63:
         return f"'{name}' is not a DNS label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (team-a)"
     return None
+
 
 @dataclass(frozen=True)
 class NamespaceSpec:
