@@ -30,6 +30,7 @@ import ipaddress
 import re
 from functools import partial
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import supervisor_spec
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import (
     CLUSTER,
@@ -40,11 +41,10 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
     Catalog,
     known_names,
 )
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, SupervisorSpec
 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import _placement_problems as placement_problems
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, placement_problems
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
 # The rule vCenter puts over the Supervisor's own control-plane VMs: enforcing
@@ -456,12 +456,6 @@ def _supervisor_problems(supervisor, path):
     if balancer["type"] == "haproxy" and "address_ranges" not in balancer:
         problems.append(f"{wm_path}.load_balancer.address_ranges: required for haproxy, which hands out these virtual server addresses")
     return problems
-
-
-def supervisor_spec(supervisor):
-    """The Workload Management settings of a topology Supervisor in the words of the workload_management module."""
-    settings = {key: value for key, value in supervisor["workload_management"].items() if key in SupervisorSpec.__dataclass_fields__}
-    return SupervisorSpec(cluster=supervisor["cluster"], size=supervisor["control_plane"].get("size"), **settings)
 
 
 def _namespace_problems(namespace, path):

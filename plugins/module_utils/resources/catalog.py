@@ -52,14 +52,16 @@ class Catalog:
     """The objects of one vCenter that other objects refer to, through a REST client.
 
     ``where`` ends every "not found" message (`` on vCenter vc:443``), for
-    front ends that want the vCenter named.
+    front ends that want the vCenter named. ``sharing`` is another catalog of
+    the same vCenter whose lists this one uses, so that resources of one run
+    list each kind once.
     """
 
-    def __init__(self, rest, *, where=""):
+    def __init__(self, rest, *, where="", sharing=None):
         self._rest = rest
         self._where = where
-        self._records = {}
-        self._library_names = {}
+        self._records = {} if sharing is None else sharing._records
+        self._library_names = {} if sharing is None else sharing._library_names
 
     def records(self, kind):
         """What vCenter lists of ``kind`` (a library: its identifier), read once."""

@@ -143,6 +143,10 @@ class ControlPlaneVms:
         Unknown cluster, template, folder, resource pool or datastore names
         raise NotFoundError listing the known ones.
         """
+        return self.read_all([spec])[0]
+
+    def read_all(self, specs):
+        """What ``read()`` gives for each of ``specs``, in one retrieval whatever their number."""
         kinds = {
             "ClusterComputeResource": CLUSTER_PROPERTIES,
             "HostSystem": HOST_PROPERTIES,
@@ -150,12 +154,15 @@ class ControlPlaneVms:
             "Datacenter": ("vmFolder",),
             "Folder": ("parent", "childType"),
         }
-        if spec.resource_pool:
+        if any(spec.resource_pool for spec in specs):
             kinds["ResourcePool"] = ("owner",)
-        if spec.datastore:
+        if any(spec.datastore for spec in specs):
             kinds["Datastore"] = ()
-        found = self._client.retrieve_many(kinds, names={"ClusterComputeResource": [spec.cluster]})
-        cluster_record = found["ClusterComputeResource"][0]
+        found = self._client.retrieve_many(kinds, names={"ClusterComputeResource": sorted({spec.cluster for spec in specs})})
+        return [self._state(spec, found) for spec in specs]
+
+    def _state(self, spec, found):
+        cluster_record = next(record for record in found["ClusterComputeResource"] if record["name"] == spec.cluster)
         host_moids = set(cluster_record["host"] or ())
         hosts = sorted(
             (

@@ -74,6 +74,8 @@ TERMINAL_REASONS = frozenset(
 # vSphere Namespaces carry this label on the Supervisor; its system namespaces do not.
 VSPHERE_NAMESPACE_LABEL = "vSphereClusterID"
 MAX_PARALLEL_READS = 8
+# What plan() takes for a cluster it has to read itself.
+UNREAD = object()
 
 
 class GuestClusterFailed(PacificError):
@@ -153,6 +155,10 @@ class GuestClusters:
         clusters = [describe(obj) for obj in objects if not _made_by_tanzu_kubernetes_cluster(obj, objects)]
         return sorted(clusters, key=lambda cluster: (cluster["namespace"], cluster["name"], cluster["api"])), unreadable
 
+    def read(self, spec):
+        """The cluster ``spec`` names as the API server has it, None when there is none: one GET."""
+        return self._supervisor.get(spec.resource, spec.cluster_name, spec.cluster_namespace)
+
     def kubeconfig(self, namespace, name):
         """The admin kubeconfig the Supervisor keeps for the cluster (Secret ``<name>-kubeconfig``), or None before it has one."""
         secret = self._supervisor.get(SECRET, f"{name}-kubeconfig", namespace)
@@ -170,11 +176,15 @@ class GuestClusters:
 
     # -- plan ------------------------------------------------------------------
 
-    def plan(self, spec):
-        """The plan of ``spec``: input checked, the cluster read, the manifest rendered; raises before any change on what cannot be done."""
+    def plan(self, spec, live=UNREAD):
+        """The plan of ``spec``: input checked, the cluster read, the manifest rendered; raises before any change on what cannot be done.
+
+        ``live`` is the cluster as read already (None: there is none), when it was.
+        """
         spec.validate()
         resource, namespace, name = spec.resource, spec.cluster_namespace, spec.cluster_name
-        live = self._supervisor.get(resource, name, namespace)
+        if live is UNREAD:
+            live = self.read(spec)
         if live is not None and resource is CLUSTER:
             owner = _tanzu_kubernetes_cluster_owner(live)
             if owner is not None:

@@ -19,12 +19,13 @@ back only the former.
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, InvalidArgumentError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import NONE, PlanItem, plan_item
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.cluster_inventory import fetch_software_packages
 
@@ -182,6 +183,8 @@ class HostVibs:
 
     def __init__(self, client, read_descriptor):
         self._client = client
+        self._marker_lock = threading.Lock()
+        self._defined_marker_key = None
         self._read_descriptor = read_descriptor
 
     # -- read ---------------------------------------------------------------
@@ -189,14 +192,21 @@ class HostVibs:
     def read(self, name, *, cluster=None, hosts=None):
         """The hosts of ``cluster`` (or the hosts named in ``hosts``), sorted by name, with VIB ``name`` as installed."""
         if cluster is not None:
-            found = self._client.retrieve_many(
-                {"ClusterComputeResource": ("host",), "HostSystem": HOST_PROPERTIES},
-                names={"ClusterComputeResource": [cluster]},
-            )
-            members = set(found["ClusterComputeResource"][0]["host"] or ())
-            records = [record for record in found["HostSystem"] if record["moid"] in members]
-        else:
-            records = self._client.retrieve("HostSystem", HOST_PROPERTIES, names=list(hosts))
+            return self.read_clusters(name, [cluster])[cluster]
+        return self._host_states(self._client.retrieve("HostSystem", HOST_PROPERTIES, names=list(hosts)), name)
+
+    def read_clusters(self, name, clusters):
+        """``{cluster: hosts}`` as ``read()`` gives them, for several clusters in one retrieval and one VIB read per host."""
+        found = self._client.retrieve_many(
+            {"ClusterComputeResource": ("host",), "HostSystem": HOST_PROPERTIES},
+            names={"ClusterComputeResource": list(clusters)},
+        )
+        members = {record["name"]: set(record["host"] or ()) for record in found["ClusterComputeResource"]}
+        wanted = set().union(*members.values())
+        states = {state.moid: state for state in self._host_states([record for record in found["HostSystem"] if record["moid"] in wanted], name)}
+        return {cluster: sorted((states[moid] for moid in members[cluster] if moid in states), key=lambda host: host.name) for cluster in clusters}
+
+    def _host_states(self, records, name):
         readable = [
             (record["moid"], record["name"], record["configManager.imageConfigManager"])
             for record in records
@@ -351,16 +361,28 @@ class HostVibs:
         for step in rollout.steps:
             if step.host.marker_key is not None:
                 return step.host.marker_key
-        definition = self._client.call(
-            "CustomFieldsManager",
-            self._client.service_moid("customFieldsManager"),
-            "AddCustomFieldDef",
-            name=MAINTENANCE_MARKER,
-            moType=self._client.managed_type("HostSystem"),
-            what=f"create the custom attribute {MAINTENANCE_MARKER} that marks hosts this module puts in maintenance mode",
-            idempotent=False,
-        )
-        return definition.key
+        # Rollouts of several clusters share one instance: one of them defines the attribute.
+        with self._marker_lock:
+            if self._defined_marker_key is None:
+                self._defined_marker_key = self._define_marker(rollout.steps[0].host)
+            return self._defined_marker_key
+
+    def _define_marker(self, host):
+        try:
+            definition = self._client.call(
+                "CustomFieldsManager",
+                self._client.service_moid("customFieldsManager"),
+                "AddCustomFieldDef",
+                name=MAINTENANCE_MARKER,
+                moType=self._client.managed_type("HostSystem"),
+                what=f"create the custom attribute {MAINTENANCE_MARKER} that marks hosts this module puts in maintenance mode",
+                idempotent=False,
+            )
+            return definition.key
+        except AlreadyExistsError:
+            # Another client defined it since the hosts were read: use that one.
+            record = self._client.retrieve("HostSystem", ("availableField",), moids=[host.moid])[0]
+            return next(definition.key for definition in record["availableField"] or () if definition.name == MAINTENANCE_MARKER)
 
     def _set_marker(self, host, key, value):
         self._client.call(

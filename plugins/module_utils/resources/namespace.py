@@ -60,6 +60,8 @@ COMPARED_FIELDS = (*WHOLE_FIELDS, "storage_policies")
 # VMs named in a refusal to delete; the count says how many more there are.
 VMS_SHOWN = 5
 MAX_PARALLEL_READS = 8
+# What plan() takes for a namespace it has to read itself.
+UNREAD = object()
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -200,9 +202,10 @@ class Namespaces:
     namespace (see ``namespace_vms()``); it is needed to delete without force.
     """
 
-    def __init__(self, rest, *, namespace_vms: Optional[Callable] = None, max_parallel_reads=MAX_PARALLEL_READS):
+    def __init__(self, rest, *, namespace_vms: Optional[Callable] = None, max_parallel_reads=MAX_PARALLEL_READS, catalog=None):
         self._rest = rest
-        self._catalog = Catalog(rest, where=f" on vCenter {rest.connection.endpoint}")
+        # Messages name the vCenter; the lists are those of ``catalog`` when one is shared.
+        self._catalog = Catalog(rest, where=f" on vCenter {rest.connection.endpoint}", sharing=catalog)
         self._namespace_vms = namespace_vms
         self._max_parallel_reads = max_parallel_reads
 
@@ -231,6 +234,16 @@ class Namespaces:
             infos = list(pool.map(self._info, names))
         # None: no such namespace, or deleted between the list and its GET.
         return [self._describe(name, info) for name, info in zip(names, infos) if info is not None and (moid is None or info["cluster"] == moid)]
+
+    def read_infos(self, names):
+        """``{name: Instances.Info or None}`` for the namespaces named: one list, then one GET per namespace that exists, in parallel."""
+        listed = {summary["namespace"] for summary in self._rest.get(INSTANCES, what="list the namespaces") or []}
+        existing = [name for name in names if name in listed]
+        infos = {}
+        if existing:
+            with ThreadPoolExecutor(max_workers=min(self._max_parallel_reads, len(existing))) as pool:
+                infos = dict(zip(existing, pool.map(self._info, existing)))
+        return {name: infos.get(name) for name in names}
 
     def _info(self, name):
         try:
@@ -268,10 +281,14 @@ class Namespaces:
 
     # -- plan ---------------------------------------------------------------
 
-    def plan(self, spec):
-        """The plan item that brings namespace ``spec.name`` to ``spec``; raises before any change on what cannot be done."""
+    def plan(self, spec, info=UNREAD):
+        """The plan item that brings namespace ``spec.name`` to ``spec``; raises before any change on what cannot be done.
+
+        ``info`` is the namespace as ``read_infos()`` found it, when it was read already.
+        """
         desired = spec.desired()
-        info = self._info(spec.name)
+        if info is UNREAD:
+            info = self._info(spec.name)
         if info is not None and info.get("config_status") == "REMOVING":
             if spec.state == "present":
                 raise ResourceBusyError(f"Namespace '{spec.name}' is being removed (config_status REMOVING): run again once it is gone to create it anew")

@@ -19,6 +19,7 @@ when asked; vCenter keeps reconciling it and may bring it back by itself.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Optional
@@ -44,6 +45,7 @@ CLUSTERS_PATH = "/api/vcenter/namespace-management/clusters"
 ENABLE, UPDATE, REENABLE, DISABLE, NOTHING = "enable", "update", "reenable", "disable", "none"
 RUNNING, CONFIGURING, REMOVING, ERROR = "RUNNING", "CONFIGURING", "REMOVING", "ERROR"
 FORCES_REENABLE = "forces disable + re-enable"
+MAX_PARALLEL_READS = 8
 
 
 class SupervisorFailed(PacificError):
@@ -132,12 +134,12 @@ class WorkloadManagement:
     ``clients.vim.VimClient`` (or a fake of it); it is opened only to read VMs.
     """
 
-    def __init__(self, rest, vim_session, *, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, rest, vim_session, *, clock=time.monotonic, sleep=time.sleep, catalog=None):
         self._rest = rest
         self._vim_session = vim_session
         self._clock = clock
         self._sleep = sleep
-        self._catalog = Catalog(rest)
+        self._catalog = catalog or Catalog(rest)
 
     # -- read -----------------------------------------------------------------
 
@@ -145,6 +147,17 @@ class WorkloadManagement:
         """The cluster named ``cluster`` and its Supervisor; NotFoundError lists the known clusters."""
         cluster_id = self._catalog.id_of(CLUSTER, cluster, "cluster")
         return SupervisorState(cluster, cluster_id, self._info(cluster, cluster_id))
+
+    def read_all(self, clusters):
+        """``{cluster: SupervisorState}`` for the clusters named: one list of clusters, one of Supervisors, one GET per Supervisor (in parallel)."""
+        ids = {cluster: self._catalog.id_of(CLUSTER, cluster, "cluster") for cluster in clusters}
+        summaries = self._rest.get(CLUSTERS_PATH, what="list the clusters with Workload Management") or []
+        enabled = [cluster for cluster in clusters if ids[cluster] in {summary["cluster"] for summary in summaries}]
+        infos = {}
+        if enabled:
+            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(enabled))) as pool:
+                infos = dict(zip(enabled, pool.map(lambda cluster: self._info(cluster, ids[cluster]), enabled)))
+        return {cluster: SupervisorState(cluster, ids[cluster], infos.get(cluster)) for cluster in clusters}
 
     def list(self, cluster=None):
         """Every Supervisor (or the one of ``cluster``: none when it has none) as SupervisorStates."""

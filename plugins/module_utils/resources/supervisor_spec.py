@@ -81,7 +81,7 @@ class SupervisorSpec:
             value = self.get(setting.option)
             if value is not None:
                 problems.extend(f"{setting.option}: {problem}" for problem in setting.problems(value))
-        problems.extend(_placement_problems(self))
+        problems.extend(placement_problems(self))
         _raise_if(problems, self.cluster)
 
     def validate_complete(self, why):
@@ -421,7 +421,7 @@ class _Block:
         return f"{self.first}-{self.last}"
 
 
-def _placement_problems(spec):
+def placement_problems(spec):
     """Ranges outside their subnet or over their gateway, and address blocks that overlap (vCenter refuses both)."""
     problems = []
     blocks = []

@@ -5,37 +5,7 @@ import json
 
 import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import SCHEMA, TopologyError, guest_clusters, namespaces, secret_references, validate
-
-
-def supervisor(cluster, **extra):
-    return {
-        "cluster": cluster,
-        "workload_management": {
-            "management_network": {
-                "network": "VM Network",
-                "starting_address": "192.168.10.10",
-                "subnet_mask": "255.255.255.0",
-                "gateway": "192.168.10.1",
-            },
-            "workload_network": {
-                "portgroup": "Workload",
-                "address_ranges": [{"address": "192.168.20.100", "count": 50}],
-                "gateway": "192.168.20.1",
-                "subnet_mask": "255.255.255.0",
-            },
-            "load_balancer": {
-                "type": "haproxy",
-                "endpoint": "192.168.30.5",
-                "address_ranges": [{"address": "192.168.30.64", "count": 64}],
-                "username": "admin",
-                "password": {"env": "HAPROXY_PASSWORD"},
-                "ca_certificate": "PEM",
-            },
-            "storage_policies": {"control_plane": "gold"},
-        },
-        **extra,
-    }
-
+from sample_topology import supervisor
 
 TEAM_A = {
     "name": "team-a",

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vib_descriptor import VibDescriptor
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import select
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError, TaskFailed
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, PacificError, TaskFailed
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import (
     MAINTENANCE_MARKER,
     HostVibs,
@@ -185,6 +185,27 @@ def test_installs_everywhere_one_host_at_a_time_in_maintenance_mode():
     assert not any(host["maintenance"] for host in vcenter.hosts.values())
     assert [vcenter.marker(f"H{n}") for n in range(3)] == ["", "", ""]
     assert vcenter.count("AddCustomFieldDef") == 1
+
+
+def test_a_marker_another_client_defined_meanwhile_is_read_back_not_defined_twice():
+    vcenter = FakeVCenter()
+    vibs = HostVibs(vcenter, FakeDepot())
+    rollout = vibs.plan(VibSpec(urls=(URL_1,)), vibs.read("spherelet", cluster="C1"))
+    defined_elsewhere = SimpleNamespace(key=7, name="pacific.vsphere.maintenance")
+    vcenter.fields.append(defined_elsewhere)
+    add = vcenter.call
+
+    def add_refused(kind, moid, method, *args, **kwargs):
+        if method == "AddCustomFieldDef":
+            raise AlreadyExistsError("pacific.vsphere.maintenance already exists (DuplicateName)")
+        return add(kind, moid, method, *args, **kwargs)
+
+    vcenter.call = add_refused
+
+    vibs.apply(rollout)
+
+    assert {call[0] for call in vcenter.mutations()} >= {"SetField", "InstallHostPatchV2_Task"}
+    assert {value.key for host in vcenter.hosts.values() for value in host["custom"]} == {7}
 
 
 def test_hosts_do_not_overlap_with_max_parallel_1():

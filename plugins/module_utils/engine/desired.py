@@ -1,0 +1,215 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The one mapping from a topology document to what each resource should be: desired specs, addresses and dependencies.
+
+The roles, the ``platform`` module and the ``pacific`` command all plan from
+this; nothing else turns topology keys into resource options. A spec has the
+shape the per-object modules give their resources (every sub-option present,
+None when unset), so a resource cannot tell which front end it serves.
+
+Addresses name one object of a kind: ``spherelet.<cluster>`` (the VIB on the
+hosts of a cluster), ``supervisor.<cluster>``, ``control_plane.<cluster>``,
+``namespace.<cluster>/<name>`` and ``guest_cluster.<namespace>/<name>``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import ControlPlaneSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
+
+SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "spherelet", "supervisor", "control_plane", "namespace", "guest_cluster"
+# In the order the platform is built; destroyed in reverse.
+KINDS = (SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
+PRESENT, ABSENT = "present", "absent"
+# The Supervisor names its own control-plane VMs; the prefix names only the default rule of clusters without one.
+SUPERVISOR_VM_PREFIX = "SupervisorControlPlaneVM"
+# The sub-options of the module options that take dicts, so that specs carry every one of them as the modules do.
+_SUB_OPTIONS = {
+    "management_network": ("network", "mode", "starting_address", "address_count", "subnet_mask", "gateway", "floating_ip"),
+    "workload_network": ("name", "portgroup", "address_ranges", "gateway", "subnet_mask", "dns_servers", "ntp_servers"),
+    "load_balancer": ("type", "name", "address_ranges", "endpoint", "username", "password", "ca_certificate"),
+    "storage_policies": ("control_plane", "ephemeral", "image"),
+}
+_POOL_OPTIONS = ("name", "replicas", "vm_class", "storage_class", "labels")
+_CONTROL_PLANE_OPTIONS = ("replicas", "vm_class", "storage_class")
+_ACCESS_OPTIONS = ("principal", "domain", "type", "role")
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One object the topology describes: its kind, address, the spec of its resource, and the addresses it needs first.
+
+    ``scope`` holds what the resource needs beyond its spec (the cluster of
+    a guest cluster's Supervisor). ``path`` is the entry's key path in the
+    document, for messages.
+    """
+
+    kind: str
+    address: str
+    spec: object
+    depends_on: tuple = ()
+    scope: dict = field(default_factory=dict)
+    path: str = ""
+
+
+def address(kind, *parts):
+    """``kind.part`` or ``kind.part/part``: the address of one object."""
+    return f"{kind}.{'/'.join(parts)}"
+
+
+def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_delete=False):
+    """Every object of ``kinds`` the validated ``topology`` describes, in build order.
+
+    ``secrets`` maps a secret reference's key path
+    (``supervisors[0].workload_management.load_balancer.password``) to its
+    value; a missing one leaves the option unset. With ``state`` ABSENT the
+    specs remove the objects: Spherelet only where ``remove_on_teardown``
+    says so, namespaces that hold VMs only with ``force_delete``.
+    """
+    secrets = secrets or {}
+    found = []
+    for index, supervisor in enumerate(topology["supervisors"]):
+        path = f"supervisors[{index}]"
+        cluster = supervisor["cluster"]
+        spherelet = supervisor.get("spherelet")
+        has_spherelet = spherelet is not None and (state == PRESENT or spherelet["remove_on_teardown"])
+        if has_spherelet:
+            vib = spherelet_spec(spherelet, state)
+            found.append(Desired(SPHERELET, address(SPHERELET, cluster), vib, scope={"cluster": cluster}, path=f"{path}.spherelet"))
+        parent = (address(SPHERELET, cluster),) if spherelet is not None else ()
+        found.append(
+            Desired(
+                SUPERVISOR,
+                address(SUPERVISOR, cluster),
+                supervisor_spec(supervisor, state, secrets.get(f"{path}.workload_management.load_balancer.password")),
+                parent,
+                path=f"{path}.workload_management",
+            )
+        )
+        control_plane = control_plane_spec(supervisor, state)
+        found.append(Desired(CONTROL_PLANE, address(CONTROL_PLANE, cluster), control_plane, (address(SUPERVISOR, cluster),), path=f"{path}.control_plane"))
+        for ns_index, namespace in enumerate(supervisor["namespaces"]):
+            ns_path = f"{path}.namespaces[{ns_index}]"
+            ns_address = address(NAMESPACE, cluster, namespace["name"])
+            found.append(
+                Desired(
+                    NAMESPACE,
+                    ns_address,
+                    namespace_spec(cluster, namespace, state, force_delete),
+                    (address(SUPERVISOR, cluster),),
+                    scope={"guest_clusters": len(namespace["guest_clusters"])},
+                    path=ns_path,
+                )
+            )
+            for gc_index, guest_cluster in enumerate(namespace["guest_clusters"]):
+                found.append(
+                    Desired(
+                        GUEST_CLUSTER,
+                        address(GUEST_CLUSTER, namespace["name"], guest_cluster["name"]),
+                        guest_cluster_spec(namespace["name"], guest_cluster, state),
+                        (ns_address,),
+                        scope={"supervisor_cluster": cluster},
+                        path=f"{ns_path}.guest_clusters[{gc_index}]",
+                    )
+                )
+    wanted = set(kinds)
+    return [desired for desired in found if desired.kind in wanted]
+
+
+def spherelet_spec(spherelet, state=PRESENT):
+    urls = spherelet["url"] if isinstance(spherelet["url"], list) else [spherelet["url"]]
+    return VibSpec(
+        name="spherelet",
+        state=state,
+        version=spherelet.get("version"),
+        urls=tuple(urls) if state == PRESENT else (),
+        maintenance_mode=spherelet["maintenance_mode"],
+        max_parallel=spherelet["max_parallel"],
+    )
+
+
+def supervisor_spec(supervisor, state=PRESENT, load_balancer_password=None):
+    """The Workload Management settings of a topology Supervisor in the words of the workload_management module."""
+    settings = supervisor["workload_management"]
+    if state == ABSENT:
+        return SupervisorSpec(cluster=supervisor["cluster"], state="disabled", wait=True, wait_timeout=settings["wait_timeout"])
+    options = {}
+    for option in ("service_cidr", "dns_servers", "dns_search_domains", "ntp_servers", "content_library"):
+        options[option] = copy.deepcopy(settings.get(option))
+    for option, keys in _SUB_OPTIONS.items():
+        options[option] = _with_every(settings.get(option), keys)
+    if options["load_balancer"] is not None:
+        options["load_balancer"]["password"] = load_balancer_password
+    return SupervisorSpec(
+        cluster=supervisor["cluster"],
+        size=supervisor["control_plane"].get("size"),
+        wait=True,
+        wait_timeout=settings.get("wait_timeout", 1800),
+        **options,
+    )
+
+
+def control_plane_spec(supervisor, state=PRESENT):
+    control_plane = supervisor["control_plane"]
+    return ControlPlaneSpec(
+        cluster=supervisor["cluster"],
+        name_prefix=SUPERVISOR_VM_PREFIX,
+        count=control_plane["count"],
+        rule_name=control_plane["rule_name"],
+        mandatory=control_plane["mandatory"],
+        state=state,
+    )
+
+
+def namespace_spec(cluster, namespace, state=PRESENT, force_delete=False):
+    if state == ABSENT:
+        return NamespaceSpec(name=namespace["name"], state="absent", force=force_delete)
+    policies = namespace.get("storage_policies")
+    access = namespace.get("access")
+    return NamespaceSpec(
+        name=namespace["name"],
+        cluster=cluster,
+        description=namespace.get("description"),
+        cpu_limit=namespace.get("cpu_limit"),
+        memory_limit=namespace.get("memory_limit"),
+        storage_limit=namespace.get("storage_limit"),
+        storage_policies=None if policies is None else [_with_every(policy, ("name", "limit")) for policy in policies],
+        access=None if access is None else [_with_every(entry, _ACCESS_OPTIONS) for entry in access],
+        vm_classes=copy.deepcopy(namespace.get("vm_classes")),
+        content_libraries=copy.deepcopy(namespace.get("content_libraries")),
+    )
+
+
+def guest_cluster_spec(namespace, guest_cluster, state=PRESENT):
+    if state == ABSENT:
+        return GuestClusterSpec(
+            name=guest_cluster["name"], namespace=namespace, api=guest_cluster["api"], state="absent", wait_timeout=guest_cluster["wait_timeout"]
+        )
+    return GuestClusterSpec(
+        name=guest_cluster["name"],
+        namespace=namespace,
+        api=guest_cluster["api"],
+        kubernetes_version=guest_cluster["kubernetes_version"],
+        control_plane=_with_every(guest_cluster["control_plane"], _CONTROL_PLANE_OPTIONS),
+        node_pools=[_with_every(pool, _POOL_OPTIONS) for pool in guest_cluster["node_pools"]],
+        pods_cidr=guest_cluster.get("pods_cidr"),
+        services_cidr=guest_cluster.get("services_cidr"),
+        service_domain=guest_cluster.get("service_domain"),
+        storage_classes=copy.deepcopy(guest_cluster.get("storage_classes")),
+        wait=True,
+        wait_timeout=guest_cluster["wait_timeout"],
+    )
+
+
+def _with_every(value: Optional[dict], keys):
+    """A copy of ``value`` with every one of ``keys``, None where unset (as Ansible fills sub-options); None stays None."""
+    if value is None:
+        return None
+    return {key: copy.deepcopy(value.get(key)) for key in keys}

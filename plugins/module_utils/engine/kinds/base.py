@@ -1,0 +1,110 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The contract every kind of object implements for the engine, and what one run shares between kinds.
+
+A kind reads all its objects of a run at once (``read_all``: one list per
+endpoint, plus the per-object reads vSphere has no bulk call for, in
+parallel), plans each object from its desired spec and what was read
+(``plan``), and applies a plan (``apply``). An object whose parent this run
+creates cannot be read yet: ``plan_deferred`` plans it as a create whose
+server-made values are known after apply, and ``apply`` plans it again, from
+what is live then, just before it acts.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import PlanItem
+
+MAX_PARALLEL_READS = 8
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One object's plan: the engine's item, the live version it was planned from, and what its resource needs to apply it.
+
+    ``work`` is the resource's own plan; ``view`` the object as read, as the
+    ``*_info`` modules show it (None when it does not exist); ``deferred``
+    says the object could not be read because its parent is made by this run.
+    """
+
+    desired: Any
+    item: PlanItem
+    version: Optional[str] = None
+    work: Any = None
+    view: Optional[dict] = None
+    deferred: bool = False
+
+
+def readdressed(item, address):
+    """``item`` under the engine's address (resources name their items for the per-object modules)."""
+    return replace(item, address=address)
+
+
+def in_parallel(function, values, max_workers=MAX_PARALLEL_READS):
+    """``[function(value) for value in values]``, up to ``max_workers`` at a time: for per-object reads."""
+    values = list(values)
+    if not values:
+        return []
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(values))) as pool:
+        return list(pool.map(function, values))
+
+
+class Kind:
+    """Base of the kinds: ``name`` and the four operations of the contract."""
+
+    name = ""
+
+    def __init__(self, context):
+        self.context = context
+
+    def read_all(self, desired):
+        """``{address: live}`` for every object of ``desired`` (a list of ``desired.Desired``)."""
+        raise NotImplementedError
+
+    def plan(self, desired, live):
+        """The Planned of one object from its desired spec and what ``read_all`` found."""
+        raise NotImplementedError
+
+    def plan_deferred(self, desired):
+        """The Planned of an object whose parent this run creates: nothing read, values known after apply."""
+        raise NotImplementedError
+
+    def apply(self, planned, phase):
+        """Carry out ``planned`` (``phase`` graph.REMOVE or graph.PUT); return what the object is afterwards."""
+        raise NotImplementedError
+
+    def current(self, planned):
+        """``planned``, planned again from what is live now when it was deferred: what ``apply`` works from."""
+        if not planned.deferred:
+            return planned
+        return self.plan(planned.desired, self.read_all([planned.desired])[planned.desired.address])
+
+
+class RunContext:
+    """What the kinds of one run share: its sessions, and the resources whose lists they share (one catalog per vCenter).
+
+    ``read_descriptor(url)`` reads what a VIB URL holds (clients.vib_descriptor).
+    ``predicting`` is set in check mode: a parent that another kind's run would
+    make first (a Supervisor, for a run of guest clusters only) is then taken
+    as made, and its children planned as creates known after apply.
+    """
+
+    def __init__(self, sessions, *, read_descriptor, predicting=False):
+        self.sessions = sessions
+        self.read_descriptor = read_descriptor
+        self.predicting = predicting
+        self._shared = {}
+        # Reentrant: making one shared object may take another (the catalog).
+        self._lock = threading.RLock()
+
+    def shared(self, key, make):
+        """The one object of the run made by ``make()`` under ``key``, made on first use."""
+        with self._lock:
+            if key not in self._shared:
+                self._shared[key] = make()
+            return self._shared[key]

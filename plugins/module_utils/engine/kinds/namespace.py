@@ -1,0 +1,57 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""vSphere Namespaces, through resources.namespace.
+
+All namespaces of a run are read with one list and one GET per namespace
+that exists (only the GET carries limits and access), in parallel; the names
+they refer to are resolved through the run's one catalog. A namespace of a
+Supervisor this run enables is planned as a create and planned again when
+its turn comes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import NAMESPACE
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned, readdressed
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import catalog
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import KNOWN_AFTER_APPLY, plan_item, version_digest
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import Namespaces, namespace_vms
+
+
+class NamespaceKind(Kind):
+    name = NAMESPACE
+
+    def _namespaces(self):
+        context = self.context
+
+        def make():
+            sessions = context.sessions
+            return Namespaces(sessions.rest(), namespace_vms=lambda cluster, name: namespace_vms(sessions.vim(), cluster, name), catalog=catalog(context))
+
+        return context.shared("namespaces", make)
+
+    def read_all(self, desired):
+        infos = self._namespaces().read_infos([each.spec.name for each in desired]) if desired else {}
+        return {each.address: infos[each.spec.name] for each in desired}
+
+    def plan(self, desired, live):
+        spec = desired.spec
+        if self.context.predicting and spec.state == "absent" and desired.scope.get("guest_clusters"):
+            # A teardown deletes the topology's guest clusters first, and their nodes with them:
+            # check mode, which deleted nothing, predicts the namespace delete that then follows.
+            spec = replace(spec, force=True)
+        work = self._namespaces().plan(spec, live)
+        before = work.item.before
+        return Planned(desired, readdressed(work.item, desired.address), None if before is None else version_digest(before), work, work.live)
+
+    def plan_deferred(self, desired):
+        after = {"cluster": desired.spec.cluster, **desired.spec.desired(), "config_status": KNOWN_AFTER_APPLY}
+        return Planned(desired, plan_item(desired.address, None, after), deferred=True)
+
+    def apply(self, planned, phase):
+        planned = self.current(planned)
+        if not planned.item.changed:
+            return planned.work.predicted()
+        return self._namespaces().apply(planned.work)

@@ -1,0 +1,64 @@
+"""The one mapping from a topology to desired objects: addresses, dependencies, specs as the modules give them."""
+
+import copy
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, KINDS, desired_specs
+from sample_topology import LOAD_BALANCER_PASSWORD, TOPOLOGY
+
+
+def by_address(desired):
+    return {each.address: each for each in desired}
+
+
+def test_every_object_has_its_address_and_the_addresses_it_needs_first():
+    desired = by_address(desired_specs(TOPOLOGY))
+
+    assert {address: each.depends_on for address, each in desired.items()} == {
+        "spherelet.C1": (),
+        "supervisor.C1": ("spherelet.C1",),
+        "control_plane.C1": ("supervisor.C1",),
+        "namespace.C1/team-a": ("supervisor.C1",),
+        "guest_cluster.team-a/tkc-a": ("namespace.C1/team-a",),
+        "spherelet.C2": (),
+        "supervisor.C2": ("spherelet.C2",),
+        "control_plane.C2": ("supervisor.C2",),
+        "namespace.C2/team-b": ("supervisor.C2",),
+    }
+    assert desired["guest_cluster.team-a/tkc-a"].scope == {"supervisor_cluster": "C1"}
+    assert desired["namespace.C1/team-a"].path == "supervisors[0].namespaces[0]"
+
+
+def test_specs_carry_every_sub_option_as_the_modules_do():
+    desired = by_address(desired_specs(TOPOLOGY, secrets={LOAD_BALANCER_PASSWORD: "haproxy-secret"}))
+
+    wm = desired["supervisor.C1"].spec
+    assert wm.management_network["floating_ip"] is None and wm.management_network["network"] == "VM Network"
+    assert wm.load_balancer["password"] == "haproxy-secret"
+    assert desired["supervisor.C2"].spec.load_balancer["password"] is None
+    assert (wm.wait, wm.wait_timeout) == (True, 1800)
+    assert desired["namespace.C1/team-a"].spec.storage_policies == [{"name": "gold", "limit": None}]
+    assert desired["guest_cluster.team-a/tkc-a"].spec.node_pools == [
+        {"name": "workers", "replicas": 1, "vm_class": "best-effort-small", "storage_class": "gold", "labels": None}
+    ]
+    assert desired["control_plane.C1"].spec.rule_name == "SupervisorControlPlaneVM anti-affinity"
+    assert desired["spherelet.C1"].spec.urls == ("http://depot/spherelet.vib",)
+
+
+def test_a_teardown_removes_spherelet_only_where_the_topology_says_so():
+    desired = by_address(desired_specs(TOPOLOGY, state=ABSENT, force_delete=True))
+
+    assert "spherelet.C1" not in desired and desired["spherelet.C2"].spec.state == "absent"
+    assert desired["supervisor.C1"].depends_on == ("spherelet.C1",)
+    assert desired["supervisor.C1"].spec.state == "disabled"
+    assert (desired["namespace.C1/team-a"].spec.state, desired["namespace.C1/team-a"].spec.force) == ("absent", True)
+    assert desired["guest_cluster.team-a/tkc-a"].spec.state == "absent"
+
+
+def test_kinds_filter_the_objects_and_the_document_is_left_as_it_was():
+    before = copy.deepcopy(TOPOLOGY)
+
+    desired = desired_specs(TOPOLOGY, kinds=["guest_cluster"])
+
+    assert [each.address for each in desired] == ["guest_cluster.team-a/tkc-a"]
+    assert TOPOLOGY == before
+    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS)

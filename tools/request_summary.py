@@ -1,0 +1,78 @@
+"""Summarise what clients asked of a lab since its request log was cleared.
+
+    python3 tools/request_summary.py LAB_RUN_DIR [--clear] [--json]
+
+Prints the client requests (the lab's own calls left out) by API, the logins
+per API, and the calls that change something. With --clear, empties the log
+instead, to measure the run that follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import pathlib
+import sys
+import urllib.request
+
+# Operations that only read, log in or out: what a no-change run may make.
+READ_OPERATIONS = {
+    None,
+    "RetrieveServiceContent",
+    "Login",
+    "Logout",
+    "CreateContainerView",
+    "DestroyView",
+    "RetrievePropertiesEx",
+    "ContinueRetrievePropertiesEx",
+    "fetchSoftwarePackages",
+    "session.create",
+    "session.delete",
+    "login",
+}
+LOGINS = {"vim25": {"Login"}, "rest": {"session.create"}, "k8s": {"login"}}
+
+
+def control_url(run_dir):
+    return json.loads((pathlib.Path(run_dir) / "endpoints.json").read_text())["control"]
+
+
+def _mutates(entry):
+    if entry["api"] == "vim25":
+        return entry.get("operation") not in READ_OPERATIONS
+    return entry.get("method") != "GET" and entry.get("operation") not in READ_OPERATIONS
+
+
+def summary(entries):
+    by_api = collections.Counter(entry["api"] for entry in entries)
+    logins = collections.Counter(entry["api"] for entry in entries if entry.get("operation") in LOGINS.get(entry["api"], ()))
+    mutating = [f"{entry['api']} {entry.get('method')} {entry.get('operation')}" for entry in entries if _mutates(entry)]
+    return {"total": len(entries), "by_api": dict(by_api), "logins": dict(logins), "mutating": mutating}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir")
+    parser.add_argument("--clear", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    url = control_url(args.run_dir) + "/requests"
+    if args.clear:
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"))
+        return 0
+    with urllib.request.urlopen(url + "?origin=client") as response:
+        entries = json.load(response)
+    result = summary(entries)
+    if args.json:
+        json.dump(result, sys.stdout)
+        print()
+    else:
+        print(f"{result['total']} client requests: " + ", ".join(f"{api} {count}" for api, count in sorted(result["by_api"].items())))
+        print("logins: " + (", ".join(f"{api} {count}" for api, count in sorted(result["logins"].items())) or "none"))
+        print(f"mutating: {len(result['mutating'])}" + "".join(f"\n  {call}" for call in result["mutating"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
