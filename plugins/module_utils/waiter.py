@@ -19,16 +19,19 @@ MAX_INTERVAL = 15.0
 INTERVAL_GROWTH = 1.5
 
 
-def wait_until(read, done, *, timeout, what, describe=str, clock=time.monotonic, sleep=time.sleep):
+def wait_until(
+    read, done, *, timeout, what, describe=str, clock=time.monotonic, sleep=time.sleep, first_interval=FIRST_INTERVAL, max_interval=MAX_INTERVAL
+):
     """Call ``read()`` until ``done(state)`` is true and return that state.
 
-    The first read happens at once; the interval between reads grows from 1 s
-    to 15 s. After ``timeout`` seconds, raises WaitTimeout with ``reached``
-    set to the last state and a message ending in ``describe(state)``.
-    ``what`` completes "Timed out after N s waiting for ...".
+    The first read happens at once; the interval between reads grows from
+    ``first_interval`` (1 s) to ``max_interval`` (15 s). After ``timeout``
+    seconds, raises WaitTimeout with ``reached`` set to the last state and a
+    message ending in ``describe(state)``. ``what`` completes "Timed out
+    after N s waiting for ...".
     """
     deadline = clock() + timeout
-    interval = FIRST_INTERVAL
+    interval = first_interval
     while True:
         state = read()
         if done(state):
@@ -37,4 +40,4 @@ def wait_until(read, done, *, timeout, what, describe=str, clock=time.monotonic,
         if remaining <= 0:
             raise WaitTimeout(f"Timed out after {timeout}s waiting for {what} (last seen: {describe(state)})", reached=state, timeout=timeout)
         sleep(min(interval, remaining))
-        interval = min(interval * INTERVAL_GROWTH, MAX_INTERVAL)
+        interval = min(interval * INTERVAL_GROWTH, max_interval)

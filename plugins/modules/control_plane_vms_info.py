@@ -35,13 +35,7 @@ options:
     type: str
 extends_documentation_fragment:
   - pacific.vsphere.vcenter
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode returns the same result.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - pacific.vsphere.read_only
 seealso:
   - module: pacific.vsphere.control_plane_vms
 """

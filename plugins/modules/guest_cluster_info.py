@@ -53,13 +53,7 @@ options:
 extends_documentation_fragment:
   - pacific.vsphere.vcenter
   - pacific.vsphere.supervisor
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode returns the same result.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - pacific.vsphere.read_only
 notes:
   - A Supervisor does not let its users list across namespaces, so without O(namespace) the module lists the vSphere
     Namespaces (one call), then the clusters of each kind in each of them (one call each, in parallel).

@@ -33,13 +33,7 @@ options:
     required: true
 extends_documentation_fragment:
   - pacific.vsphere.vcenter
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode returns the same result.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is no difference to show.
+  - pacific.vsphere.read_only
 notes:
   - Names are resolved with one list call per kind (clusters, networks, storage policies, VM classes), plus one host
     list per Supervisor cluster to count its hosts. The content library API lists identifiers only, so naming libraries

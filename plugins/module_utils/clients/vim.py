@@ -44,6 +44,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     one_line,
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.retries import DEFAULT_POLICY, call_with_retries
+from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
 
 try:
     from pyVim.connect import SmartStubAdapter
@@ -288,33 +289,36 @@ class VimClient(SessionClient):
         seconds pass first.
         """
         what = what or f"complete task {task}"
-        deadline = self._clock() + timeout
-        interval = 0.5
-        while True:
-            info = self._task_info(task, what)
-            if info.state == "success":
-                return plain(info.result)
-            if info.state == "error":
-                error = info.error
-                raise TaskFailed(
-                    f"Failed to {what} on '{info.entityName or task}'{self._where}: {fault_name(error)}: {fault_text(error)}",
-                    fault_type=fault_name(error),
-                    fault_message=fault_text(error),
-                    task=task,
-                    entity=info.entityName,
-                )
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                reached = {"state": str(info.state), "progress": info.progress, "entity": info.entityName}
-                progress = "?" if info.progress is None else info.progress
-                raise WaitTimeout(
-                    f"Timed out after {timeout}s waiting to {what} on '{info.entityName or task}'{self._where}"
-                    f" (last state: {info.state}, {progress}% done): it may still complete; check the task in vCenter",
-                    reached=reached,
-                    timeout=timeout,
-                )
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 1.5, 5.0)
+        try:
+            info = wait_until(
+                lambda: self._task_info(task, what),
+                lambda info: info.state in ("success", "error"),
+                timeout=timeout,
+                what=what,
+                clock=self._clock,
+                sleep=self._sleep,
+                first_interval=0.5,
+                max_interval=5.0,
+            )
+        except WaitTimeout as timed_out:
+            info = timed_out.reached
+            progress = "?" if info.progress is None else info.progress
+            raise WaitTimeout(
+                f"Timed out after {timeout}s waiting to {what} on '{info.entityName or task}'{self._where}"
+                f" (last state: {info.state}, {progress}% done): it may still complete; check the task in vCenter",
+                reached={"state": str(info.state), "progress": info.progress, "entity": info.entityName},
+                timeout=timeout,
+            ) from timed_out
+        if info.state == "success":
+            return plain(info.result)
+        error = info.error
+        raise TaskFailed(
+            f"Failed to {what} on '{info.entityName or task}'{self._where}: {fault_name(error)}: {fault_text(error)}",
+            fault_type=fault_name(error),
+            fault_message=fault_text(error),
+            task=task,
+            entity=info.entityName,
+        )
 
     # -- internals ---------------------------------------------------------
 
