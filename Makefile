@@ -20,15 +20,24 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 
-.PHONY: help deps demo test unit sanity integration lab-test lint ansible-lint molecule collection \
+.PHONY: help deps pacific demo test unit sanity integration lab-test pacific-test lint ansible-lint molecule collection \
         lab-up lab-down lab-reset lab-status clean
 
 help:
-	@echo "make demo | test | unit | sanity | integration | lab-test | lint | ansible-lint | molecule | lab-up | lab-down | lab-reset | clean"
+	@echo "make demo | test | unit | sanity | integration | lab-test | pacific-test | lint | ansible-lint | molecule | lab-up | lab-down | lab-reset | clean"
 
 deps: $(VENV)/.deps-installed
 $(VENV)/.deps-installed: tools/install_deps.sh requirements.txt pyproject.toml
 	tools/install_deps.sh
+	touch $@
+
+# The pacific command in the venv, as `pip install .` installs it anywhere: a
+# copy of the engine, so it is installed again whenever a source changes.
+PACIFIC_SOURCES := pyproject.toml $(wildcard pacific/*.py) $(shell find plugins/module_utils -name '*.py')
+pacific: $(VENV)/.pacific-installed
+$(VENV)/.pacific-installed: $(VENV)/.deps-installed $(PACIFIC_SOURCES)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps .
+	rm -rf build pacific_vsphere.egg-info
 	touch $@
 
 # ansible-test and ansible-playbook read the collection from where a user gets
@@ -56,13 +65,18 @@ lab-status:
 DEMO_TIME_SCALE ?= 0.02
 
 # Builds the example platform of inventories/lab and prints it (site.yml ends
-# with playbooks/report.yml); playbooks/teardown.yml removes it again.
-demo: lab-up collection
+# with playbooks/report.yml), then shows that pacific, reading the same
+# topology, plans no change; playbooks/teardown.yml removes it again.
+LAB_TOPOLOGY := $(LAB_RUN_DIR)/topology.yml
+demo: lab-up collection pacific
 	python3 -c 'import json, sys, urllib.request; \
 	  control = json.load(open(sys.argv[1]))["control"]; \
 	  urllib.request.urlopen(urllib.request.Request(control + "/time-scale", data=json.dumps({"scale": float(sys.argv[2])}).encode(), method="POST"))' \
 	  $(ENDPOINTS) $(DEMO_TIME_SCALE)
 	ansible-playbook -i inventories/lab playbooks/site.yml
+	ansible-playbook -i inventories/lab tools/export_lab_topology.yml >/dev/null
+	@echo "pacific plan -f $(LAB_TOPOLOGY)"
+	. $(LAB_RUN_DIR)/pacific.env && pacific plan -f $(LAB_TOPOLOGY) -login-port 6443
 
 unit: collection
 	cd $(COLLECTION) && PACIFIC_VSPHERE_LAB=$(CURDIR)/lab python3 -m pytest -q -p no:cacheprovider tests/unit
@@ -77,6 +91,12 @@ integration: lab-up collection
 lab-test: lab-up
 	python3 -m pytest -q -p no:cacheprovider lab/tests
 
+# The pacific command against the lab, as a user runs it (its own process, no
+# Ansible in the loop): plan, apply, no-change plan, saved plans, destroy.
+pacific-test: lab-up collection pacific
+	ansible-playbook -i inventories/lab tools/export_lab_topology.yml >/dev/null
+	python3 -m pytest -q -p no:cacheprovider tests/pacific
+
 lint: deps
 	ruff check .
 
@@ -89,7 +109,7 @@ ansible-lint: collection
 molecule: lab-up collection
 	molecule test --all
 
-test: lint unit sanity integration lab-test ansible-lint molecule
+test: lint unit sanity integration lab-test pacific-test ansible-lint molecule
 
 clean: lab-down
 	rm -rf $(BUILD_DIR) tests/output

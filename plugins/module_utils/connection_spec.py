@@ -1,6 +1,6 @@
 # Copyright: (c) 2025, pacific.vsphere contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Connection options shared by every module, and the plain value the clients take.
+"""Connection options shared by every module, and the connection the clients take made of them.
 
 The options are documented once, in the ``pacific.vsphere.vcenter`` doc
 fragment; keep the two in step.
@@ -8,10 +8,8 @@ fragment; keep the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
-
 from ansible.module_utils.common.parameters import env_fallback
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
 
 
 def vcenter_argument_spec():
@@ -24,28 +22,6 @@ def vcenter_argument_spec():
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VMWARE_VALIDATE_CERTS"])),
         ca_cert=dict(type="path", fallback=(env_fallback, ["VMWARE_CA_CERT"])),
     )
-
-
-@dataclass(frozen=True)
-class VCenterConnection:
-    """Where and how to reach vCenter; what the clients take instead of module parameters.
-
-    ``validate_certs=False`` turns certificate checks off entirely and makes
-    ``ca_cert`` irrelevant; with ``validate_certs=True`` and no ``ca_cert`` the
-    system trust store is used.
-    """
-
-    hostname: str
-    username: str
-    password: str = field(repr=False)
-    port: int = 443
-    validate_certs: bool = True
-    ca_cert: Optional[str] = None
-
-    @property
-    def endpoint(self):
-        """``host:port`` as users write it, for messages."""
-        return f"{self.hostname}:{self.port}"
 
 
 def vcenter_connection(params):

@@ -12,18 +12,15 @@ how they show progress.
 
 from __future__ import annotations
 
-from functools import partial
-
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vib_descriptor import read_vib_descriptor
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS, desired_specs
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import steps_of
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import RunContext
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.planner import apply_plan, make_plan
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.sessions import Sessions
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import JINJA2_LIBRARY, YAML_LIBRARY
@@ -68,8 +65,7 @@ def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, 
     desired = desired_specs(topology, state=params["state"], kinds=params["kinds"], secrets=params["secrets"], force_delete=params["force_delete"])
     connection = vcenter_connection(params)
     outcome = None
-    with sessions_factory(connection, login_port=params["login_port"]) as sessions:
-        context = RunContext(sessions, read_descriptor=partial(read_vib_descriptor, validate_certs=connection.validate_certs), predicting=check_mode)
+    with engine_run(connection, login_port=params["login_port"], predicting=check_mode, sessions_factory=sessions_factory) as context:
         platform_plan = make_plan(desired, context)
         plan = platform_plan.plan
         if plan.changed and not check_mode:

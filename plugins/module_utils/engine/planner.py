@@ -80,7 +80,8 @@ def _plan_kind(kind, desired, planned):
 
 
 def _is_new(parent):
-    return parent is not None and (parent.deferred or parent.item.action in (CREATE, REPLACE))
+    # A deferred create is a create; a deferred delete (planned again when applied) is not new.
+    return parent is not None and parent.item.action in (CREATE, REPLACE)
 
 
 def apply_plan(platform_plan, *, parallelism=DEFAULT_PARALLELISM, on_event=lambda event: None, heartbeat=DEFAULT_HEARTBEAT):

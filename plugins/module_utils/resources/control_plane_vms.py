@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import plain
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import plain, select
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, changed_fields, plan_item
 
@@ -35,6 +35,16 @@ GUEST_ID = "vmwarePhoton64Guest"
 CLUSTER_PROPERTIES = ("configurationEx.rule", "host", "parent", "resourcePool")
 HOST_PROPERTIES = ("runtime.connectionState", "runtime.inMaintenanceMode")
 VM_PROPERTIES = ("config.template", "runtime.host", "runtime.powerState")
+# What reading control-plane sets retrieves: the clusters with their hosts and VMs, and what placing new VMs needs.
+INVENTORY = {
+    "ClusterComputeResource": CLUSTER_PROPERTIES,
+    "HostSystem": HOST_PROPERTIES,
+    "VirtualMachine": VM_PROPERTIES,
+    "Datacenter": ("vmFolder",),
+    "Folder": ("parent", "childType"),
+    "ResourcePool": ("owner",),
+    "Datastore": (),
+}
 
 
 @dataclass(frozen=True)
@@ -145,24 +155,23 @@ class ControlPlaneVms:
         """
         return self.read_all([spec])[0]
 
-    def read_all(self, specs):
-        """What ``read()`` gives for each of ``specs``, in one retrieval whatever their number."""
-        kinds = {
-            "ClusterComputeResource": CLUSTER_PROPERTIES,
-            "HostSystem": HOST_PROPERTIES,
-            "VirtualMachine": VM_PROPERTIES,
-            "Datacenter": ("vmFolder",),
-            "Folder": ("parent", "childType"),
-        }
-        if any(spec.resource_pool for spec in specs):
-            kinds["ResourcePool"] = ("owner",)
-        if any(spec.datastore for spec in specs):
-            kinds["Datastore"] = ()
-        found = self._client.retrieve_many(kinds, names={"ClusterComputeResource": sorted({spec.cluster for spec in specs})})
-        return [self._state(spec, found) for spec in specs]
+    def read_all(self, specs, found=None):
+        """What ``read()`` gives for each of ``specs``, in one retrieval whatever their number.
 
-    def _state(self, spec, found):
-        cluster_record = next(record for record in found["ClusterComputeResource"] if record["name"] == spec.cluster)
+        ``found`` is a retrieval of INVENTORY (or more) made already, to share with other readers.
+        """
+        names = sorted({spec.cluster for spec in specs})
+        if found is None:
+            kinds = {kind: properties for kind, properties in INVENTORY.items() if kind not in ("ResourcePool", "Datastore")}
+            if any(spec.resource_pool for spec in specs):
+                kinds["ResourcePool"] = INVENTORY["ResourcePool"]
+            if any(spec.datastore for spec in specs):
+                kinds["Datastore"] = INVENTORY["Datastore"]
+            found = self._client.retrieve_many(kinds, names={"ClusterComputeResource": names})
+        clusters = select(found["ClusterComputeResource"], "ClusterComputeResource", names=names)
+        return [self._state(spec, found, next(record for record in clusters if record["name"] == spec.cluster)) for spec in specs]
+
+    def _state(self, spec, found, cluster_record):
         host_moids = set(cluster_record["host"] or ())
         hosts = sorted(
             (

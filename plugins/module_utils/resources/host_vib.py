@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import select
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, InvalidArgumentError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import NONE, PlanItem, plan_item
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.cluster_inventory import fetch_software_packages
@@ -42,6 +43,8 @@ HOST_PROPERTIES = (
     "runtime.inMaintenanceMode",
 )
 
+# What reading the VIBs of clusters retrieves: their hosts, and these properties of each.
+INVENTORY = {"ClusterComputeResource": ("host",), "HostSystem": HOST_PROPERTIES}
 
 @dataclass(frozen=True)
 class VibSpec:
@@ -195,13 +198,15 @@ class HostVibs:
             return self.read_clusters(name, [cluster])[cluster]
         return self._host_states(self._client.retrieve("HostSystem", HOST_PROPERTIES, names=list(hosts)), name)
 
-    def read_clusters(self, name, clusters):
-        """``{cluster: hosts}`` as ``read()`` gives them, for several clusters in one retrieval and one VIB read per host."""
-        found = self._client.retrieve_many(
-            {"ClusterComputeResource": ("host",), "HostSystem": HOST_PROPERTIES},
-            names={"ClusterComputeResource": list(clusters)},
-        )
-        members = {record["name"]: set(record["host"] or ()) for record in found["ClusterComputeResource"]}
+    def read_clusters(self, name, clusters, found=None):
+        """``{cluster: hosts}`` as ``read()`` gives them, for several clusters in one retrieval and one VIB read per host.
+
+        ``found`` is a retrieval of INVENTORY (or more) made already, to share with other readers.
+        """
+        if found is None:
+            found = self._client.retrieve_many(INVENTORY, names={"ClusterComputeResource": list(clusters)})
+        records = select(found["ClusterComputeResource"], "ClusterComputeResource", names=list(clusters))
+        members = {record["name"]: set(record["host"] or ()) for record in records}
         wanted = set().union(*members.values())
         states = {state.moid: state for state in self._host_states([record for record in found["HostSystem"] if record["moid"] in wanted], name)}
         return {cluster: sorted((states[moid] for moid in members[cluster] if moid in states), key=lambda host: host.name) for cluster in clusters}

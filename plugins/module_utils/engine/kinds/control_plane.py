@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.inventory import vim_inventory
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import KNOWN_AFTER_APPLY, NONE, PlanItem, plan_item, version_digest
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import ControlPlaneVms
 
@@ -26,9 +27,16 @@ class ControlPlaneKind(Kind):
     def _vms(self):
         return self.context.shared("control_plane_vms", lambda: ControlPlaneVms(self.context.sessions.vim()))
 
-    def read_all(self, desired):
-        states = self._vms().read_all([each.spec for each in desired]) if desired else []
+    def read_all(self, desired, *, fresh=False):
+        found = None if fresh else vim_inventory(self.context)
+        states = self._vms().read_all([each.spec for each in desired], found=found) if desired else []
         return {each.address: state for each, state in zip(desired, states)}
+
+    def current(self, planned):
+        # Planned before its Supervisor existed: read what is there now, not the plan's snapshot.
+        if not planned.deferred:
+            return planned
+        return self.plan(planned.desired, self.read_all([planned.desired], fresh=True)[planned.desired.address])
 
     def plan(self, desired, live):
         work = self._vms().plan(desired.spec, live)

@@ -37,14 +37,25 @@ class NamespaceKind(Kind):
         return {each.address: infos[each.spec.name] for each in desired}
 
     def plan(self, desired, live):
+        return self._plan(desired, live, predicting=self.context.predicting)
+
+    def _plan(self, desired, live, *, predicting):
         spec = desired.spec
-        if self.context.predicting and spec.state == "absent" and desired.scope.get("guest_clusters"):
-            # A teardown deletes the topology's guest clusters first, and their nodes with them:
-            # check mode, which deleted nothing, predicts the namespace delete that then follows.
+        predicted = predicting and spec.state == "absent" and not spec.force and bool(desired.scope.get("guest_clusters"))
+        if predicted:
+            # A teardown deletes the topology's guest clusters first, and their nodes with them: a plan
+            # made before (check mode, pacific plan) predicts the namespace delete that then follows,
+            # and the delete is planned again, with the VMs checked, when its turn comes.
             spec = replace(spec, force=True)
         work = self._namespaces().plan(spec, live)
         before = work.item.before
-        return Planned(desired, readdressed(work.item, desired.address), None if before is None else version_digest(before), work, work.live)
+        version = None if before is None else version_digest(before)
+        return Planned(desired, readdressed(work.item, desired.address), version, work, work.live, deferred=predicted)
+
+    def current(self, planned):
+        if not planned.deferred:
+            return planned
+        return self._plan(planned.desired, self.read_all([planned.desired])[planned.desired.address], predicting=False)
 
     def plan_deferred(self, desired):
         after = {"cluster": desired.spec.cluster, **desired.spec.desired(), "config_status": KNOWN_AFTER_APPLY}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import SPHERELET
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.inventory import vim_inventory
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_item, version_digest
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import HostVibs
 
@@ -23,7 +24,7 @@ class SphereletKind(Kind):
 
     def read_all(self, desired):
         clusters = [each.scope["cluster"] for each in desired]
-        hosts = self._vibs().read_clusters("spherelet", clusters) if clusters else {}
+        hosts = self._vibs().read_clusters("spherelet", clusters, found=vim_inventory(self.context)) if clusters else {}
         return {each.address: hosts[each.scope["cluster"]] for each in desired}
 
     def plan(self, desired, live):

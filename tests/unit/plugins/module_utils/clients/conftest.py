@@ -3,7 +3,7 @@
 import socket
 
 import pytest
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import VCenterConnection
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
 from ansible_collections.pacific.vsphere.tests.unit.plugins.module_utils.clients.https_server import ScriptedServer, make_pki
 
 

@@ -11,9 +11,9 @@ from http.client import HTTPException, RemoteDisconnected
 from types import SimpleNamespace
 
 import pytest
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import describe_unreachable
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import VimClient, plain
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import VCenterConnection
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     AlreadyExistsError,
     ApiError,

@@ -117,3 +117,18 @@ def test_apply_runs_each_changed_object_through_its_kind(recorder):
     assert outcome.ok
     assert sorted(recorder.applied) == [("control_plane.C1", PUT), ("namespace.C1/b", PUT)]
     assert {item.address: item.action for item in platform_plan.plan.items if item.action != NONE} == {"control_plane.C1": UPDATE, "namespace.C1/b": UPDATE}
+
+
+def test_a_parent_to_be_deleted_does_not_defer_its_children_even_when_its_delete_is_planned_again(recorder, monkeypatch):
+    kinds = planner.KIND_CLASSES
+
+    class DeletedNamespace(kinds["namespace"]):
+        def plan(self, desired, live):
+            return Planned(desired, plan_item(desired.address, {"v": 1}, None), "v1", deferred=True)
+
+    monkeypatch.setitem(planner.KIND_CLASSES, "namespace", DeletedNamespace)
+
+    planner.make_plan(platform(), context=None)
+
+    assert recorder.deferred == []
+    assert ("guest_cluster", ["guest_cluster.a/x"]) in recorder.reads

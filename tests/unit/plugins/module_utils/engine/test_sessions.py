@@ -3,7 +3,7 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import VCenterConnection
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.sessions import Sessions
 
 VCENTER = VCenterConnection(hostname="vc.example.com", username="administrator@vsphere.local", password="secret", ca_cert="/etc/ca.pem")

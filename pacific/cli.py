@@ -1,0 +1,313 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The ``pacific`` command: validate, plan, apply, destroy and show the platform of one topology file.
+
+The live platform is the state: every command reads it with the engine's
+batched reads (one session per endpoint), plans from it and, for apply and
+destroy, carries the plan out in dependency order, independent objects at
+once. Options take one dash or two (``-auto-approve``, ``--auto-approve``).
+Exit codes: 0 success, 1 error; ``plan -detailed-exitcode``: 0 no changes,
+1 error, 2 changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import RestClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, PRESENT, desired_specs
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import steps_of
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.planner import apply_plan, make_plan
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.render import (
+    NO_CHANGES,
+    UI_VERSION,
+    event_json_line,
+    json_line,
+    plan_json_lines,
+    plan_text,
+    progress_line,
+)
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, REPLACE, UPDATE
+from ansible_collections.pacific.vsphere.plugins.module_utils.topology import TopologyError, validate
+
+import pacific  # noqa: F401  (makes the engine importable)
+from pacific import plan_file
+from pacific.topology_file import TopologyFile
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class Output:
+    """Where a command writes: text (colored unless -no-color or NO_COLOR) or, with -json, one JSON object a line."""
+
+    def __init__(self, args, stream=None):
+        self.stream = stream or sys.stdout
+        self.json = getattr(args, "json", False)
+        self.color = not (getattr(args, "no_color", False) or os.environ.get("NO_COLOR")) and self.stream.isatty()
+
+    def text(self, text=""):
+        if not self.json:
+            print(text, file=self.stream, flush=True)
+
+    def line(self, line):
+        print(line, file=self.stream, flush=True)
+
+    def error(self, message):
+        if self.json:
+            self.line(json_line("diagnostic", message, diagnostic={"severity": "error", "summary": message, "detail": ""}))
+        else:
+            print(f"Error: {message}", file=sys.stderr, flush=True)
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def validate_command(args, out):
+    topology_file = TopologyFile(args.file, variables=args.var)
+    with RestClient(topology_file.connection) as rest:
+        validate(topology_file.topology, rest)
+    out.text("Success! The topology is valid.")
+    return EXIT_OK
+
+
+def plan_command(args, out):
+    topology_file = TopologyFile(args.file, variables=args.var)
+    operation = "destroy" if args.destroy else "apply"
+    with _run(args, topology_file) as context:
+        plan = _plan(args, out, topology_file, operation, context).plan
+    _show_plan(out, plan, "plan")
+    if args.out:
+        plan_file.write(args.out, plan, topology_file=topology_file, operation=operation, targets=args.target)
+        out.text(f"\nSaved the plan to: {args.out}\nTo perform exactly these actions, run: pacific apply {args.out}")
+    if args.detailed_exitcode and plan.changed:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def apply_command(args, out, *, operation="apply"):
+    if args.plan_file:
+        record, saved = plan_file.read(args.plan_file)
+        args.file, args.target, operation = record["topology_file"], record["targets"], record["operation"]
+    topology_file = TopologyFile(args.file, variables=args.var)
+    with _run(args, topology_file) as context:
+        platform_plan = _plan(args, out, topology_file, operation, context)
+        plan = platform_plan.plan
+        if args.plan_file:
+            plan_file.check_current(args.plan_file, record, saved, topology_file, plan)
+        _show_plan(out, plan, operation)
+        if not plan.changed:
+            return EXIT_OK
+        if not (args.plan_file or args.auto_approve or _approved(out, operation)):
+            out.text(f"\n{operation.capitalize()} cancelled.")
+            return EXIT_ERROR
+        out.text()
+        events = (lambda event: out.line(event_json_line(event))) if out.json else (lambda event: out.text(progress_line(event)))
+        outcome = apply_plan(platform_plan, parallelism=args.parallelism, on_event=events)
+    counts = {"add": 0, "change": 0, "destroy": 0}
+    failures = []
+    for item in plan.items:
+        results = [outcome.results[step] for step in steps_of(item) if step in outcome.results]
+        if results and all(result.status == DONE for result in results):
+            counts["add"] += item.action in (CREATE, REPLACE)
+            counts["change"] += item.action == UPDATE
+            counts["destroy"] += item.action in (DELETE, REPLACE)
+        failures += [(item.address, result) for result in results if result.status == FAILED]
+    done = "Destroy" if operation == "destroy" else "Apply"
+    if failures:
+        for address, result in failures:
+            out.error(f"{address}: {result.error}")
+        skipped = sorted({step.address for step, result in outcome.results.items() if result.status == SKIPPED})
+        if skipped:
+            out.text(f"Not attempted, since what they need failed: {', '.join(skipped)}")
+        out.text(f"\n{done} failed. What finished stays finished; run again to carry on from the live state.")
+        return EXIT_ERROR
+    if out.json:
+        out.line(json_line("change_summary", f"{done} complete!", changes={**_json_counts(counts), "operation": operation}))
+    elif operation == "destroy":
+        out.text(f"\nDestroy complete! Resources: {counts['destroy']} destroyed.")
+    else:
+        out.text(f"\nApply complete! Resources: {counts['add']} added, {counts['change']} changed, {counts['destroy']} destroyed.")
+    return EXIT_OK
+
+
+def destroy_command(args, out):
+    args.plan_file = None
+    return apply_command(args, out, operation="destroy")
+
+
+def show_command(args, out):
+    if args.plan_file:
+        record, saved = plan_file.read(args.plan_file)
+        if out.json:
+            out.line(json.dumps(dict(record, plan=saved.to_json()), sort_keys=True))
+        else:
+            out.text(f"Saved plan to {record['operation']} {record['topology_file']} on vCenter {record['vcenter']}:\n")
+            out.text(plan_text(saved, color=out.color))
+        return EXIT_OK
+    if not args.file:
+        raise PacificError("show: give -f TOPOLOGY (the live state of what it describes) or a plan file")
+    topology_file = TopologyFile(args.file, variables=args.var)
+    with _run(args, topology_file) as context:
+        platform_plan = _plan(args, out, topology_file, "apply", context)
+    resources = {address: planned.view for address, planned in platform_plan.planned.items()}
+    if out.json:
+        out.line(json.dumps({"format_version": UI_VERSION, "resources": resources}, sort_keys=True))
+    else:
+        for address, view in resources.items():
+            out.text(f"# {address}" + ("" if view is not None else ": does not exist"))
+            if view is not None:
+                out.text(json.dumps(view, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+# -- shared steps -------------------------------------------------------------------------------
+
+
+def _run(args, topology_file):
+    """The engine run of a command: one session per endpoint, held from the first read to the last change."""
+    # Plans predict, as check mode does; what a prediction stood in for is planned again when applied.
+    return engine_run(topology_file.connection, login_port=args.login_port, predicting=True)
+
+
+def _plan(args, out, topology_file, operation, context):
+    desired = desired_specs(topology_file.topology, state=ABSENT if operation == "destroy" else PRESENT, secrets=topology_file.secrets)
+    if args.target:
+        desired = _targeted(desired, args.target)
+        out.text(
+            "Warning: Resource targeting is in effect: the plan covers "
+            + ", ".join(args.target)
+            + " and what they depend on; the rest of the topology is left out.\n"
+        )
+    if out.json:
+        out.line(json_line("version", f"pacific {pacific.__version__}", pacific=pacific.__version__, ui=UI_VERSION))
+    subject = {"topology": topology_file.digest, "vcenter": topology_file.connection.endpoint}
+    return make_plan(desired, context, subject=subject)
+
+
+def _targeted(desired, targets):
+    by_address = {each.address: each for each in desired}
+    unknown = [target for target in targets if target not in by_address]
+    if unknown:
+        raise PacificError(f"-target: {', '.join(unknown)} is not an address of the topology (addresses: {', '.join(by_address)})")
+    wanted, frontier = set(), list(targets)
+    while frontier:
+        address = frontier.pop()
+        if address not in wanted:
+            wanted.add(address)
+            frontier.extend(parent for parent in by_address[address].depends_on if parent in by_address)
+    return [each for each in desired if each.address in wanted]
+
+
+def _show_plan(out, plan, operation):
+    if out.json:
+        for line in plan_json_lines(plan, operation=operation):
+            out.line(line)
+        return
+    out.text(plan_text(plan, color=out.color) if plan.changed else NO_CHANGES)
+
+
+def _approved(out, operation):
+    question = "Do you really want to destroy everything the topology describes?" if operation == "destroy" else "Do you want to perform these actions?"
+    out.text(f"\n{question}\n  Pacific will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n")
+    try:
+        answer = input("  Enter a value: ")
+    except EOFError:
+        return False
+    return answer.strip() == "yes"
+
+
+def _json_counts(counts):
+    return {"add": counts["add"], "change": counts["change"], "remove": counts["destroy"]}
+
+
+# -- arguments ----------------------------------------------------------------------------------
+
+
+def _variable(text):
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=VALUE")
+    return name, value
+
+
+def _flag(parser, name, **options):
+    """An option spelled both ``-name`` and ``--name``."""
+    parser.add_argument(f"-{name}", f"--{name}", **options)
+
+
+def _common(parser, *, file_required=True):
+    _flag(parser, "help", action="help", help="show this help and exit")
+    parser.add_argument("-f", "-file", "--file", required=file_required, metavar="TOPOLOGY", help="the topology file (YAML)")
+    _flag(parser, "no-color", dest="no_color", action="store_true", help="no colors in the output (also NO_COLOR)")
+    _flag(parser, "json", action="store_true", help="one JSON object a line, as Terraform's machine-readable UI")
+    _flag(parser, "login-port", dest="login_port", type=int, default=443, metavar="PORT", help="port of the Supervisors' /wcp/login (443)")
+    _flag(parser, "var", action="append", type=_variable, default=[], metavar="NAME=VALUE", help="the value of {var: NAME} references (or PACIFIC_VAR_NAME)")
+
+
+def _planning(parser):
+    _flag(parser, "target", action="append", default=[], metavar="ADDRESS", help="plan only ADDRESS and what it depends on (repeatable)")
+    _flag(parser, "parallelism", type=int, default=DEFAULT_PARALLELISM, metavar="N", help=f"objects changed at once, at most ({DEFAULT_PARALLELISM})")
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="pacific", description=__doc__.split("\n\n")[0].replace("``", ""), add_help=False)
+    _flag(top, "help", action="help", help="show this help and exit")
+    _flag(top, "version", action="version", version=f"pacific {pacific.__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate_parser = commands.add_parser("validate", add_help=False, help="check the topology: structure, values, and every name against vCenter")
+    _common(validate_parser)
+    validate_parser.set_defaults(run=validate_command)
+
+    plan_parser = commands.add_parser("plan", add_help=False, help="show what apply would change")
+    _common(plan_parser)
+    _planning(plan_parser)
+    _flag(plan_parser, "out", metavar="FILE", help="save the plan, for pacific apply FILE")
+    _flag(plan_parser, "detailed-exitcode", dest="detailed_exitcode", action="store_true", help="exit 0 no changes, 1 error, 2 changes")
+    _flag(plan_parser, "destroy", action="store_true", help="plan what destroy would remove")
+    plan_parser.set_defaults(run=plan_command)
+
+    apply_parser = commands.add_parser("apply", add_help=False, help="make the platform what the topology says")
+    _common(apply_parser, file_required=False)
+    _planning(apply_parser)
+    apply_parser.add_argument("plan_file", nargs="?", metavar="PLANFILE", help="a plan saved with pacific plan -out: applied as it is, unless stale")
+    _flag(apply_parser, "auto-approve", dest="auto_approve", action="store_true", help="do not ask before changing anything")
+    apply_parser.set_defaults(run=apply_command)
+
+    destroy_parser = commands.add_parser("destroy", add_help=False, help="remove everything the topology describes, in reverse dependency order")
+    _common(destroy_parser)
+    _planning(destroy_parser)
+    _flag(destroy_parser, "auto-approve", dest="auto_approve", action="store_true", help="do not ask before destroying")
+    destroy_parser.set_defaults(run=destroy_command)
+
+    show_parser = commands.add_parser("show", add_help=False, help="the live state of what the topology describes, or a saved plan")
+    _common(show_parser, file_required=False)
+    show_parser.add_argument("plan_file", nargs="?", metavar="PLANFILE", help="a plan saved with pacific plan -out")
+    show_parser.set_defaults(run=show_command, target=[])
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    out = Output(args)
+    if args.command == "apply" and not (args.file or args.plan_file):
+        out.error("apply: give -f TOPOLOGY or a plan file")
+        return EXIT_ERROR
+    try:
+        return args.run(args, out)
+    except TopologyError as error:
+        for problem in error.problems:
+            out.error(problem)
+        return EXIT_ERROR
+    except PacificError as error:
+        out.error(str(error))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        out.error("interrupted: what finished stays finished; run again to carry on from the live state")
+        return 130

@@ -1,0 +1,30 @@
+# Copyright: (c) 2025, pacific.vsphere contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Where and how to reach vCenter: the plain value every client takes, whichever front end made it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class VCenterConnection:
+    """Where and how to reach vCenter; what the clients take instead of module parameters.
+
+    ``validate_certs=False`` turns certificate checks off entirely and makes
+    ``ca_cert`` irrelevant; with ``validate_certs=True`` and no ``ca_cert`` the
+    system trust store is used.
+    """
+
+    hostname: str
+    username: str
+    password: str = field(repr=False)
+    port: int = 443
+    validate_certs: bool = True
+    ca_cert: Optional[str] = None
+
+    @property
+    def endpoint(self):
+        """``host:port`` as users write it, for messages."""
+        return f"{self.hostname}:{self.port}"

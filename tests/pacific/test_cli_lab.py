@@ -1,0 +1,187 @@
+"""The pacific command against the lab, as a user runs it: its own process, the example topology, no Ansible in the loop.
+
+Needs a running lab (`make lab-up`) and its topology exported as data
+(`tools/export_lab_topology.yml`); `make pacific-test` does both.
+"""
+
+import json
+import os
+import pathlib
+import shlex
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", pathlib.Path(__file__).resolve().parents[2] / "lab" / ".run"))
+TOPOLOGY = RUN_DIR / "topology.yml"
+READS = {None, "RetrieveServiceContent", "Login", "Logout", "CreateContainerView", "DestroyView", "RetrievePropertiesEx", "fetchSoftwarePackages",
+         "session.create", "session.delete", "login"}
+
+
+def secrets():
+    """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote."""
+    values = {}
+    for line in (RUN_DIR / "pacific.env").read_text().splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name] = shlex.split(value)[0]
+    return values
+
+
+def pacific(*args, input=None, check_exit=None, topology=TOPOLOGY):
+    """Run `pacific ARGS -f TOPOLOGY -login-port 6443` (the lab serves /wcp/login on 6443); return (exit, stdout, stderr)."""
+    command = [sys.executable, "-m", "pacific", *args]
+    if topology is not None:
+        command += ["-f", str(topology)]
+    command += ["-login-port", "6443", "-no-color"]
+    # Without the collection on a path: pacific finds its engine by itself.
+    environ = {key: value for key, value in os.environ.items() if key not in ("ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH")}
+    done = subprocess.run(command, capture_output=True, text=True, input=input, env={**environ, **secrets()}, timeout=600, cwd="/")
+    if check_exit is not None:
+        assert done.returncode == check_exit, done.stdout + done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+class Control:
+    def __init__(self):
+        self.url = json.loads((RUN_DIR / "endpoints.json").read_text())["control"]
+
+    def call(self, method, path, document=None):
+        data = None if document is None else json.dumps(document).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=180) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def client_requests(self):
+        return self.call("GET", "/requests?origin=client")
+
+
+@pytest.fixture(scope="module")
+def control():
+    lab = Control()
+    lab.call("POST", "/reset")
+    lab.call("POST", "/time-scale", {"scale": 0.01})
+    yield lab
+    lab.call("POST", "/reset")
+
+
+@pytest.fixture(scope="module")
+def built(control):
+    """The example platform, built by pacific apply from an empty lab."""
+    exit_code, plan_output, _ = pacific("plan", "-detailed-exitcode")
+    assert exit_code == 2, plan_output
+    exit_code, output, errors = pacific("apply", "-auto-approve")
+    assert exit_code == 0, output + errors
+    return plan_output, output
+
+
+def test_a_plan_of_an_empty_lab_lists_everything_to_add(built):
+    plan_output, _ = built
+
+    assert "Plan: 11 to add, 0 to change, 0 to destroy." in plan_output
+    assert "# supervisor.DC0_C0 will be created" in plan_output
+    assert "+ guest_cluster \"team-a/tkc-a\" {" in plan_output
+    assert "api_endpoint = (known after apply)" in plan_output
+    assert "load_balancer.password = (sensitive value)" in plan_output
+
+
+def test_apply_reports_progress_and_its_summary(built):
+    _, output = built
+
+    assert "supervisor.DC0_C0: Creating..." in output
+    assert "supervisor.DC0_C0: Creation complete after" in output
+    assert output.rstrip().endswith("Apply complete! Resources: 11 added, 0 changed, 0 destroyed.")
+
+
+def test_a_second_plan_changes_nothing_with_reads_only_and_one_login_per_endpoint(built, control):
+    control.call("DELETE", "/requests")
+
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode")
+
+    assert (exit_code, output.strip()) == (0, "No changes. Your platform matches the topology.")
+    calls = control.client_requests()
+    assert [call for call in calls if call.get("operation") not in READS and call.get("method") != "GET"] == []
+    logins = [call["operation"] for call in calls if call.get("operation") in ("session.create", "Login", "login")]
+    assert sorted(logins) == ["Login", "login", "login", "session.create"]
+    # 6 hosts + 3 namespaces + 2 x 2 namespaces with guest clusters + 20
+    assert len(calls) <= 6 + 3 + 4 + 20
+
+
+def test_a_quota_change_is_one_update_naming_the_field(built, tmp_path):
+    changed = tmp_path / "topology.yml"
+    changed.write_text(TOPOLOGY.read_text().replace("cpu_limit: 20GHz", "cpu_limit: 30GHz", 1))
+
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode", topology=changed)
+
+    assert exit_code == 2
+    assert "~ cpu_limit = 20000 -> 30000" in output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in output
+
+
+def test_a_saved_plan_applies_unless_the_platform_changed_since(built, control, tmp_path):
+    changed = tmp_path / "topology.yml"
+    changed.write_text(TOPOLOGY.read_text().replace("memory_limit: 16Gi", "memory_limit: 32Gi", 1))
+    stale, current = tmp_path / "stale.plan", tmp_path / "current.plan"
+    pacific("plan", "-out", str(stale), topology=changed, check_exit=0)
+    control.call("DELETE", "/requests")
+
+    # team-b changes behind pacific's back, through vCenter's REST API.
+    endpoints = json.loads((RUN_DIR / "endpoints.json").read_text())["vcenter"]
+    rest_patch(endpoints, "/api/vcenter/namespaces/instances/team-b", {"description": "changed elsewhere"})
+
+    exit_code, output, errors = pacific("apply", str(stale), topology=None)
+    assert exit_code == 1
+    assert "Saved plan" in errors and "is stale: namespace.DC0_C0/team-b changed since the plan was made" in errors
+
+    pacific("plan", "-out", str(current), topology=changed, check_exit=0)
+    exit_code, output, errors = pacific("apply", str(current), topology=None)
+    assert exit_code == 0, output + errors
+    assert "Apply complete! Resources: 0 added, 1 changed, 0 destroyed." in output
+    pacific("plan", "-detailed-exitcode", topology=changed, check_exit=0)
+    # Back to the example, for the tests that follow.
+    pacific("apply", "-auto-approve", check_exit=0)
+
+
+def test_json_output_parses_line_by_line_and_holds_no_secret(built):
+    exit_code, output, _ = pacific("plan", "-json")
+
+    records = [json.loads(line) for line in output.splitlines()]
+    assert exit_code == 0
+    assert [record["type"] for record in records] == ["version", "change_summary"], output
+    assert records[-1]["changes"] == {"add": 0, "change": 0, "remove": 0, "operation": "plan"}
+    for value in secrets().values():
+        assert value not in output
+
+
+def test_bad_input_fails_before_any_request(control, tmp_path):
+    bad = tmp_path / "topology.yml"
+    bad.write_text(TOPOLOGY.read_text().replace("count: 3", "count: 2", 1))
+    control.call("DELETE", "/requests")
+
+    exit_code, _, errors = pacific("plan", topology=bad)
+
+    assert exit_code == 1
+    assert "supervisors[0].control_plane.count: 2 is even" in errors
+    assert control.client_requests() == []
+
+
+def test_destroy_removes_everything_in_reverse_order(built, control):
+    exit_code, output, errors = pacific("destroy", "-auto-approve")
+
+    assert exit_code == 0, output + errors
+    assert output.rstrip().endswith("Destroy complete! Resources: 11 destroyed.")
+    order = [line.split(":")[0] for line in output.splitlines() if line.endswith("Destroying...")]
+    assert order.index("guest_cluster.team-a/tkc-a") < order.index("namespace.DC0_C0/team-a") < order.index("supervisor.DC0_C0")
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode")
+    assert exit_code == 2 and "Plan: 11 to add" in output
+
+
+def rest_patch(vcenter, path, document):
+    import requests
+
+    base = f"https://{vcenter['hostname']}:{vcenter['port']}"
+    token = requests.post(base + "/api/session", auth=(vcenter["username"], vcenter["password"]), verify=vcenter["ca_cert"], timeout=30).json()
+    answer = requests.patch(base + path, json=document, headers={"vmware-api-session-id": token}, verify=vcenter["ca_cert"], timeout=30)
+    assert answer.status_code == 204, answer.text
