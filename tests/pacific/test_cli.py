@@ -9,6 +9,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired imp
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import Plan, plan_item
 
+# The collection's own test helper, importable where make pacific-test runs (the built collection on PYTHONPATH).
+from ansible_collections.pacific.vsphere.tests.unit.plugins.module_utils.sample_topology import supervisor
+
 import pacific  # noqa: F401
 from pacific import plan_file
 from pacific.cli import _targeted, parser
@@ -17,31 +20,10 @@ from pacific.topology_file import TopologyFile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = {
     "vcenter": {"hostname": "vc.example.com", "username": "administrator@vsphere.local", "password": {"env": "VC_PASSWORD"}},
-    "supervisors": [
-        {
-            "cluster": "C1",
-            "workload_management": {
-                "management_network": {"network": "VM Network", "starting_address": "192.168.10.10", "subnet_mask": "255.255.255.0", "gateway": "192.168.10.1"},
-                "workload_network": {
-                    "portgroup": "Workload",
-                    "address_ranges": [{"address": "192.168.20.100", "count": 50}],
-                    "gateway": "192.168.20.1",
-                    "subnet_mask": "255.255.255.0",
-                },
-                "load_balancer": {
-                    "type": "haproxy",
-                    "endpoint": "192.168.30.5",
-                    "address_ranges": [{"address": "192.168.30.64", "count": 64}],
-                    "username": "admin",
-                    "password": {"var": "haproxy_password"},
-                    "ca_certificate": "PEM",
-                },
-                "storage_policies": {"control_plane": "gold"},
-            },
-            "namespaces": [{"name": "team-a"}],
-        }
-    ],
+    "supervisors": [supervisor("C1", namespaces=[{"name": "team-a"}])],
 }
+# An Ansible variable, as the roles' inventories give it: pacific takes it from -var or PACIFIC_VAR_.
+DOCUMENT["supervisors"][0]["workload_management"]["load_balancer"]["password"] = {"var": "haproxy_password"}
 ENVIRON = {"VC_PASSWORD": "vc-secret", "PACIFIC_VAR_haproxy_password": "lb-secret"}
 
 
