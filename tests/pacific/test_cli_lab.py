@@ -95,6 +95,18 @@ def test_apply_reports_progress_and_its_summary(built):
     assert output.rstrip().endswith("Apply complete! Resources: 11 added, 0 changed, 0 destroyed.")
 
 
+def test_independent_objects_are_built_at_the_same_time(built):
+    _, output = built
+    lines = output.splitlines()
+
+    def interval(address):
+        return lines.index(f"{address}: Creating..."), next(index for index, line in enumerate(lines) if line.startswith(f"{address}: Creation complete"))
+
+    for one, other in (("supervisor.DC0_C0", "supervisor.DC0_C1"), ("guest_cluster.team-a/tkc-a", "guest_cluster.platform/capi-platform")):
+        (start_one, end_one), (start_other, end_other) = interval(one), interval(other)
+        assert start_one < end_other and start_other < end_one, (one, other)
+
+
 def test_a_second_plan_changes_nothing_with_reads_only_and_one_login_per_endpoint(built, control):
     control.call("DELETE", "/requests")
 
