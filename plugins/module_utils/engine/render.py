@@ -82,7 +82,7 @@ def summary_line(summary):
 
 def _item_lines(item, color):
     symbol = _SYMBOLS[item.action]
-    kind, _, name = item.address.partition(".")
+    kind, _dot, name = item.address.partition(".")
     lines = [f"  # {item.address} {_HEADERS[item.action]}", f"{_paint(symbol, color):>3} {kind} \"{name}\" {{"]
     before, after = flatten(item.before), flatten(item.after)
     unchanged = 0
@@ -164,7 +164,7 @@ def json_line(kind, message, **fields):
 
 
 def _resource(address):
-    kind, _, name = address.partition(".")
+    kind, _dot, name = address.partition(".")
     return {"addr": address, "resource_type": kind, "resource_name": name}
 
 

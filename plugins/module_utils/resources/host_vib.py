@@ -46,6 +46,7 @@ HOST_PROPERTIES = (
 # What reading the VIBs of clusters retrieves: their hosts, and these properties of each.
 INVENTORY = {"ClusterComputeResource": ("host",), "HostSystem": HOST_PROPERTIES}
 
+
 @dataclass(frozen=True)
 class VibSpec:
     """The desired state, in the words of the module options (so that messages can name them)."""
