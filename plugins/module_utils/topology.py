@@ -86,6 +86,8 @@ _SECRET = {
     "x-hint": "give a reference, {env: NAME} (an environment variable) or {var: NAME} (a variable, e.g. kept in Ansible Vault):"
     " the topology never holds a secret itself",
 }
+# Terraform's prevent_destroy: a plan that would destroy or replace the object fails, naming it.
+_PROTECT = {"type": "boolean", "default": False}
 _ADDRESS_RANGES = _list_of(_object({"address": _string(), "count": {"type": "integer", "minimum": 1}}, ["address", "count"]), minItems=1)
 
 VCENTER = _object(
@@ -197,6 +199,7 @@ GUEST_CLUSTER = _object(
         "service_domain": _string(),
         "storage_classes": _STRINGS,
         "wait_timeout": {"type": "integer", "minimum": 1, "default": 1800},
+        "protect": _PROTECT,
     },
     ["name", "kubernetes_version", "control_plane"],
 )
@@ -217,6 +220,7 @@ NAMESPACE = _object(
         "vm_classes": _STRINGS,
         "content_libraries": _STRINGS,
         "guest_clusters": _list_of(GUEST_CLUSTER, default=[]),
+        "protect": _PROTECT,
     },
     ["name"],
 )
@@ -227,6 +231,7 @@ SUPERVISOR = _object(
         "control_plane": CONTROL_PLANE,
         "workload_management": WORKLOAD_MANAGEMENT,
         "namespaces": _list_of(NAMESPACE, default=[]),
+        "protect": _PROTECT,
     },
     ["cluster", "workload_management"],
 )

@@ -13,6 +13,7 @@ import sys
 import urllib.request
 
 import pytest
+import yaml
 
 RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", pathlib.Path(__file__).resolve().parents[2] / "lab" / ".run"))
 TOPOLOGY = RUN_DIR / "topology.yml"
@@ -177,6 +178,25 @@ def test_bad_input_fails_before_any_request(control, tmp_path):
     assert exit_code == 1
     assert "supervisors[0].control_plane.count: 2 is even" in errors
     assert control.client_requests() == []
+
+
+def test_destroying_a_protected_entry_fails_naming_it_and_changes_nothing(built, control, tmp_path):
+    document = yaml.safe_load(TOPOLOGY.read_text())
+    team_b = next(namespace for namespace in document["supervisors"][0]["namespaces"] if namespace["name"] == "team-b")
+    team_b["protect"] = True
+    protected = tmp_path / "topology.yml"
+    protected.write_text(yaml.safe_dump(document))
+    control.call("DELETE", "/requests")
+
+    exit_code, _, errors = pacific("destroy", "-auto-approve", topology=protected)
+
+    assert exit_code == 1
+    assert "protect: namespace.DC0_C0/team-b is protected, and the plan would destroy it" in errors
+    # vCenter saw only reads; the Supervisors, only reads and the plan's dry-run deletes (the log keeps no query string).
+    calls = control.client_requests()
+    assert [call for call in calls if call["api"] != "k8s" and call.get("operation") not in READS and call.get("method") != "GET"] == []
+    assert {call["method"] for call in calls if call["api"] == "k8s"} <= {"GET", "POST", "DELETE"}
+    pacific("plan", "-detailed-exitcode", check_exit=0)
 
 
 def test_destroy_removes_everything_in_reverse_order(built, control):

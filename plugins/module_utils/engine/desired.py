@@ -47,8 +47,8 @@ class Desired:
     """One object the topology describes: its kind, address, the spec of its resource, and the addresses it needs first.
 
     ``scope`` holds what the resource needs beyond its spec (the cluster of
-    a guest cluster's Supervisor). ``path`` is the entry's key path in the
-    document, for messages.
+    a guest cluster's Supervisor) and whether the entry is protected. ``path``
+    is the entry's key path in the document, for messages.
     """
 
     kind: str
@@ -90,7 +90,8 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                 address(SUPERVISOR, cluster),
                 supervisor_spec(supervisor, state, secrets.get(f"{path}.workload_management.load_balancer.password")),
                 parent,
-                path=f"{path}.workload_management",
+                scope={"protect": supervisor["protect"]},
+                path=path,
             )
         )
         control_plane = control_plane_spec(supervisor, state)
@@ -104,7 +105,7 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                     ns_address,
                     namespace_spec(cluster, namespace, state, force_delete),
                     (address(SUPERVISOR, cluster),),
-                    scope={"guest_clusters": len(namespace["guest_clusters"])},
+                    scope={"guest_clusters": len(namespace["guest_clusters"]), "protect": namespace["protect"]},
                     path=ns_path,
                 )
             )
@@ -115,7 +116,7 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                         address(GUEST_CLUSTER, namespace["name"], guest_cluster["name"]),
                         guest_cluster_spec(namespace["name"], guest_cluster, state),
                         (ns_address,),
-                        scope={"supervisor_cluster": cluster},
+                        scope={"supervisor_cluster": cluster, "protect": guest_cluster["protect"]},
                         path=f"{ns_path}.guest_clusters[{gc_index}]",
                     )
                 )

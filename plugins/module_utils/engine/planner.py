@@ -21,7 +21,8 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.guest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.namespace import NamespaceKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.spherelet import SphereletKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import SupervisorKind
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, REPLACE, Plan
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, REPLACE, Plan
 
 KIND_CLASSES = {
     SPHERELET: SphereletKind,
@@ -63,10 +64,23 @@ def make_plan(desired, context, *, subject=None):
                 results = list(pool.map(lambda kind: _plan_kind(kinds[kind], by_kind[kind], planned), present))
         for result in results:
             planned.update(result)
+    _refuse_destroying_protected(desired, planned)
     items = tuple(planned[each.address].item for each in desired)
     edges = tuple((each.address, parent) for each in desired for parent in each.depends_on if parent in planned)
     fingerprint = {address: one.version for address, one in planned.items()}
     return PlatformPlan(Plan(items=items, edges=edges, fingerprint=fingerprint, subject=subject or {}), planned, kinds)
+
+
+def _refuse_destroying_protected(desired, planned):
+    """Raise, before any change, when the plan would destroy or replace an entry marked ``protect: true``."""
+    problems = [
+        f"{each.path}.protect: {each.address} is protected, and the plan would {'replace' if planned[each.address].item.action == REPLACE else 'destroy'} it:"
+        " set protect: false first, or leave it out of the run"
+        for each in desired
+        if each.scope.get("protect") and planned[each.address].item.action in (DELETE, REPLACE)
+    ]
+    if problems:
+        raise InvalidArgumentError("; ".join(problems))
 
 
 def _plan_kind(kind, desired, planned):

@@ -24,8 +24,9 @@ def test_every_object_has_its_address_and_the_addresses_it_needs_first():
         "control_plane.C2": ("supervisor.C2",),
         "namespace.C2/team-b": ("supervisor.C2",),
     }
-    assert desired["guest_cluster.team-a/tkc-a"].scope == {"supervisor_cluster": "C1"}
+    assert desired["guest_cluster.team-a/tkc-a"].scope == {"supervisor_cluster": "C1", "protect": False}
     assert desired["namespace.C1/team-a"].path == "supervisors[0].namespaces[0]"
+    assert desired["namespace.C1/team-a"].scope["protect"] is False
 
 
 def test_specs_carry_every_sub_option_as_the_modules_do():

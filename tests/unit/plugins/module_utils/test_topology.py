@@ -84,6 +84,7 @@ def test_a_valid_document_comes_back_with_its_defaults():
     assert cluster["node_pools"][0]["replicas"] == 1
     assert topology["supervisors"][1]["namespaces"][0]["guest_clusters"] == []
     assert "namespaces" in topology["supervisors"][1]
+    assert (first["protect"], first["namespaces"][0]["protect"], cluster["protect"]) == (False, False, False)
 
 
 def test_the_input_is_not_changed():

@@ -7,6 +7,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine import plan
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import Desired
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import PUT
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, NONE, UPDATE, plan_item
 
 
@@ -132,3 +133,26 @@ def test_a_parent_to_be_deleted_does_not_defer_its_children_even_when_its_delete
 
     assert recorder.deferred == []
     assert ("guest_cluster", ["guest_cluster.a/x"]) in recorder.reads
+
+
+def test_a_plan_that_would_destroy_a_protected_entry_fails_naming_it_before_anything(recorder, monkeypatch):
+    kinds = planner.KIND_CLASSES
+
+    class DeletedNamespace(kinds["namespace"]):
+        def plan(self, desired, live):
+            return Planned(desired, plan_item(desired.address, {"v": 1}, None), "v1")
+
+    monkeypatch.setitem(planner.KIND_CLASSES, "namespace", DeletedNamespace)
+    desired = [
+        Desired("namespace", "namespace.C1/a", spec=None, scope={"protect": True}, path="supervisors[0].namespaces[0]"),
+        Desired("namespace", "namespace.C1/b", spec=None, scope={"protect": False}, path="supervisors[0].namespaces[1]"),
+    ]
+
+    with pytest.raises(InvalidArgumentError) as raised:
+        planner.make_plan(desired, context=None)
+
+    assert raised.value.message == (
+        "supervisors[0].namespaces[0].protect: namespace.C1/a is protected, and the plan would destroy it:"
+        " set protect: false first, or leave it out of the run"
+    )
+    assert recorder.applied == []
