@@ -19,11 +19,11 @@ import sys
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import RestClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, PRESENT, desired_specs
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import steps_of
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_PARALLELISM, FAILED, SKIPPED, done_summary, item_results
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import closure
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import Ownership
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.planner import apply_plan, make_plan
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.render import (
-    NO_CHANGES,
     UI_VERSION,
     event_json_line,
     json_line,
@@ -31,9 +31,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.render impo
     plan_text,
     progress_line,
 )
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run, platform_locked
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, REPLACE, UPDATE
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.platform_lock import PlatformLock
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import TopologyError, validate
 
 import pacific  # noqa: F401  (makes the engine importable)
@@ -57,6 +57,12 @@ class Output:
 
     def line(self, line):
         print(line, file=self.stream, flush=True)
+
+    def warning(self, message):
+        if self.json:
+            self.line(json_line("diagnostic", message, diagnostic={"severity": "warning", "summary": message, "detail": ""}))
+        else:
+            print(f"Warning: {message}", file=sys.stderr, flush=True)
 
     def error(self, message):
         if self.json:
@@ -83,7 +89,7 @@ def plan_command(args, out):
         plan = _plan(args, out, topology_file, operation, context).plan
     _show_plan(out, plan, "plan")
     if args.out:
-        plan_file.write(args.out, plan, topology_file=topology_file, operation=operation, targets=args.target)
+        plan_file.write(args.out, plan, topology_file=topology_file, operation=operation, targets=args.target, replace=args.replace, adopt=args.adopt)
         out.text(f"\nSaved the plan to: {args.out}\nTo perform exactly these actions, run: pacific apply {args.out}")
     if args.detailed_exitcode and plan.changed:
         return EXIT_CHANGES
@@ -94,10 +100,10 @@ def apply_command(args, out, *, operation="apply"):
     if args.plan_file:
         record, saved = plan_file.read(args.plan_file)
         args.file, args.target, operation = record["topology_file"], record["targets"], record["operation"]
+        args.replace, args.adopt = record["replace"], record["adopt"]
     topology_file = TopologyFile(args.file, variables=args.var)
     with _run(args, topology_file) as context:
-        platform_plan = _plan(args, out, topology_file, operation, context)
-        plan = platform_plan.plan
+        plan = _plan(args, out, topology_file, operation, context).plan
         if args.plan_file:
             plan_file.check_current(args.plan_file, record, saved, topology_file, plan)
         _show_plan(out, plan, operation)
@@ -106,23 +112,23 @@ def apply_command(args, out, *, operation="apply"):
         if not (args.plan_file or args.auto_approve or _approved(out, operation)):
             out.text(f"\n{operation.capitalize()} cancelled.")
             return EXIT_ERROR
-        out.text()
-        events = (lambda event: out.line(event_json_line(event))) if out.json else (lambda event: out.text(progress_line(event)))
-        outcome = apply_plan(platform_plan, parallelism=args.parallelism, on_event=events)
-    counts = {"add": 0, "change": 0, "destroy": 0}
-    failures = []
-    for item in plan.items:
-        results = [outcome.results[step] for step in steps_of(item) if step in outcome.results]
-        if results and all(result.status == DONE for result in results):
-            counts["add"] += item.action in (CREATE, REPLACE)
-            counts["change"] += item.action == UPDATE
-            counts["destroy"] += item.action in (DELETE, REPLACE)
-        failures += [(item.address, result) for result in results if result.status == FAILED]
+        # The lock is taken only for a change, so a refused plan changes nothing; under it the plan is made
+        # again, and what runs is what was shown, or nothing if the platform moved in between.
+        with platform_locked(context, operation, timeout=args.lock_timeout, on_notice=out.warning):
+            platform_plan = _planned(args, topology_file, operation, context.fresh())
+            plan_file.check_unchanged(plan, platform_plan.plan, "the plan shown")
+            plan = platform_plan.plan
+            out.text()
+            events = (lambda event: out.line(event_json_line(event))) if out.json else (lambda event: out.text(progress_line(event)))
+            outcome = apply_plan(platform_plan, parallelism=args.parallelism, on_event=events)
+    results = item_results(plan, outcome)
+    counts = done_summary(results)
     done = "Destroy" if operation == "destroy" else "Apply"
+    failures = [result for result in results if result.status == FAILED]
     if failures:
-        for address, result in failures:
-            out.error(f"{address}: {result.error}")
-        skipped = sorted({step.address for step, result in outcome.results.items() if result.status == SKIPPED})
+        for result in failures:
+            out.error(f"{result.item.address}: {result.error}")
+        skipped = [result.item.address for result in results if result.status == SKIPPED]
         if skipped:
             out.text(f"Not attempted, since what they need failed: {', '.join(skipped)}")
         out.text(f"\n{done} failed. What finished stays finished; run again to carry on from the live state.")
@@ -132,13 +138,32 @@ def apply_command(args, out, *, operation="apply"):
     elif operation == "destroy":
         out.text(f"\nDestroy complete! Resources: {counts['destroy']} destroyed.")
     else:
-        out.text(f"\nApply complete! Resources: {counts['add']} added, {counts['change']} changed, {counts['destroy']} destroyed.")
+        adopted = f"{counts['adopt']} adopted, " if counts["adopt"] else ""
+        out.text(f"\nApply complete! Resources: {adopted}{counts['add']} added, {counts['change']} changed, {counts['destroy']} destroyed.")
     return EXIT_OK
 
 
 def destroy_command(args, out):
-    args.plan_file = None
+    args.plan_file, args.replace, args.adopt = None, [], False
     return apply_command(args, out, operation="destroy")
+
+
+def force_unlock_command(args, out):
+    topology_file = TopologyFile(args.file, variables=args.var)
+    topology = topology_file.topology["name"]
+    with RestClient(topology_file.connection) as rest:
+        lock = PlatformLock(rest, topology)
+        holder = lock.holder()
+        if holder is None or holder.ID != args.lock_id:
+            lock.force_unlock(args.lock_id)  # raises, saying who holds it
+        if not args.force:
+            out.text(f"Do you really want to force-unlock topology {topology}?\n  Held by {holder.text()}\n  Only 'yes' will be accepted to confirm.\n")
+            if _answer() != "yes":
+                out.text("force-unlock cancelled.")
+                return EXIT_ERROR
+        lock.force_unlock(args.lock_id)
+    out.text(f"Pacific has been successfully unlocked! The lock {args.lock_id} of topology {topology} is released.")
+    return EXIT_OK
 
 
 def show_command(args, out):
@@ -172,13 +197,13 @@ def show_command(args, out):
 def _run(args, topology_file):
     """The engine run of a command: one session per endpoint, held from the first read to the last change."""
     # Plans predict, as check mode does; what a prediction stood in for is planned again when applied.
-    return engine_run(topology_file.connection, login_port=args.login_port, predicting=True)
+    ownership = Ownership(topology_file.topology["name"], adopt=getattr(args, "adopt", False))
+    return engine_run(topology_file.connection, login_port=args.login_port, predicting=True, ownership=ownership)
 
 
 def _plan(args, out, topology_file, operation, context):
-    desired = desired_specs(topology_file.topology, state=ABSENT if operation == "destroy" else PRESENT, secrets=topology_file.secrets)
+    """The command's plan, after what a user is told first (targeting, the JSON version line)."""
     if args.target:
-        desired = _targeted(desired, args.target)
         out.text(
             "Warning: Resource targeting is in effect: the plan covers "
             + ", ".join(args.target)
@@ -186,8 +211,15 @@ def _plan(args, out, topology_file, operation, context):
         )
     if out.json:
         out.line(json_line("version", f"pacific {pacific.__version__}", pacific=pacific.__version__, ui=UI_VERSION))
+    return _planned(args, topology_file, operation, context)
+
+
+def _planned(args, topology_file, operation, context):
+    desired = desired_specs(topology_file.topology, state=ABSENT if operation == "destroy" else PRESENT, secrets=topology_file.secrets)
+    if args.target:
+        desired = _targeted(desired, args.target)
     subject = {"topology": topology_file.digest, "vcenter": topology_file.connection.endpoint}
-    return make_plan(desired, context, subject=subject)
+    return make_plan(desired, context, subject=subject, replace_addresses=getattr(args, "replace", []))
 
 
 def _targeted(desired, targets):
@@ -195,12 +227,7 @@ def _targeted(desired, targets):
     unknown = [target for target in targets if target not in by_address]
     if unknown:
         raise PacificError(f"-target: {', '.join(unknown)} is not an address of the topology (addresses: {', '.join(by_address)})")
-    wanted, frontier = set(), list(targets)
-    while frontier:
-        address = frontier.pop()
-        if address not in wanted:
-            wanted.add(address)
-            frontier.extend(parent for parent in by_address[address].depends_on if parent in by_address)
+    wanted = closure(targets, lambda address: [parent for parent in by_address[address].depends_on if parent in by_address])
     return [each for each in desired if each.address in wanted]
 
 
@@ -209,21 +236,24 @@ def _show_plan(out, plan, operation):
         for line in plan_json_lines(plan, operation=operation):
             out.line(line)
         return
-    out.text(plan_text(plan, color=out.color) if plan.changed else NO_CHANGES)
+    out.text(plan_text(plan, color=out.color))
 
 
 def _approved(out, operation):
-    question = "Do you really want to destroy everything the topology describes?" if operation == "destroy" else "Do you want to perform these actions?"
+    question = "Do you really want to destroy everything the topology manages?" if operation == "destroy" else "Do you want to perform these actions?"
     out.text(f"\n{question}\n  Pacific will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n")
+    return _answer() == "yes"
+
+
+def _answer():
     try:
-        answer = input("  Enter a value: ")
+        return input("  Enter a value: ").strip()
     except EOFError:
-        return False
-    return answer.strip() == "yes"
+        return ""
 
 
 def _json_counts(counts):
-    return {"add": counts["add"], "change": counts["change"], "remove": counts["destroy"]}
+    return {"add": counts["add"], "change": counts["change"], "import": counts["adopt"], "remove": counts["destroy"]}
 
 
 # -- arguments ----------------------------------------------------------------------------------
@@ -250,9 +280,39 @@ def _common(parser, *, file_required=True):
     _flag(parser, "var", action="append", type=_variable, default=[], metavar="NAME=VALUE", help="the value of {var: NAME} references (or PACIFIC_VAR_NAME)")
 
 
+def _duration(text):
+    """Seconds of ``30s``, ``5m``, ``1h`` or a plain number of seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
+    try:
+        seconds = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30s, 5m or 1h") from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return seconds
+
+
+def _locking(parser):
+    _flag(
+        parser,
+        "lock-timeout",
+        dest="lock_timeout",
+        type=_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="wait this long for the topology's lock (0s: fail at once)",
+    )
+
+
 def _planning(parser):
     _flag(parser, "target", action="append", default=[], metavar="ADDRESS", help="plan only ADDRESS and what it depends on (repeatable)")
     _flag(parser, "parallelism", type=int, default=DEFAULT_PARALLELISM, metavar="N", help=f"objects changed at once, at most ({DEFAULT_PARALLELISM})")
+
+
+def _changing(parser):
+    _flag(parser, "replace", action="append", default=[], metavar="ADDRESS", help="destroy and create ADDRESS again, even when nothing differs (repeatable)")
+    _flag(parser, "adopt", action="store_true", help="take over existing objects of the topology nobody marked: mark them, change nothing else")
 
 
 def parser():
@@ -271,6 +331,7 @@ def parser():
     _flag(plan_parser, "out", metavar="FILE", help="save the plan, for pacific apply FILE")
     _flag(plan_parser, "detailed-exitcode", dest="detailed_exitcode", action="store_true", help="exit 0 no changes, 1 error, 2 changes")
     _flag(plan_parser, "destroy", action="store_true", help="plan what destroy would remove")
+    _changing(plan_parser)
     plan_parser.set_defaults(run=plan_command)
 
     apply_parser = commands.add_parser("apply", add_help=False, help="make the platform what the topology says")
@@ -278,13 +339,22 @@ def parser():
     _planning(apply_parser)
     apply_parser.add_argument("plan_file", nargs="?", metavar="PLANFILE", help="a plan saved with pacific plan -out: applied as it is, unless stale")
     _flag(apply_parser, "auto-approve", dest="auto_approve", action="store_true", help="do not ask before changing anything")
+    _changing(apply_parser)
+    _locking(apply_parser)
     apply_parser.set_defaults(run=apply_command)
 
     destroy_parser = commands.add_parser("destroy", add_help=False, help="remove everything the topology describes, in reverse dependency order")
     _common(destroy_parser)
     _planning(destroy_parser)
     _flag(destroy_parser, "auto-approve", dest="auto_approve", action="store_true", help="do not ask before destroying")
+    _locking(destroy_parser)
     destroy_parser.set_defaults(run=destroy_command)
+
+    unlock_parser = commands.add_parser("force-unlock", add_help=False, help="free the topology's lock held by a run that is gone")
+    _common(unlock_parser)
+    unlock_parser.add_argument("lock_id", metavar="LOCK_ID", help="the ID of the lock, as the error of the run that found it held says")
+    _flag(unlock_parser, "force", action="store_true", help="do not ask for confirmation")
+    unlock_parser.set_defaults(run=force_unlock_command)
 
     show_parser = commands.add_parser("show", add_help=False, help="the live state of what the topology describes, or a saved plan")
     _common(show_parser, file_required=False)

@@ -3,7 +3,8 @@
 """Saved plans (``pacific plan -out FILE``): what was planned, for which topology file and vCenter, from which live versions.
 
 A plan file holds the Plan (secrets masked, as in every view of it), the
-digest of the topology file and the vCenter it was made for. ``apply``
+digest of the topology file and the vCenter it was made for, and how it was
+asked for (targets, replacements, adoption), so that apply plans the same. ``apply``
 refuses it for another file or vCenter, and when any object it was planned
 from changed since (its fingerprint), naming the objects; otherwise it plans
 again, finds the same, and applies that.
@@ -25,7 +26,7 @@ class StalePlan(InvalidArgumentError):
     """The platform or the topology changed since the plan was made."""
 
 
-def write(path, plan, *, topology_file, operation, targets):
+def write(path, plan, *, topology_file, operation, targets, replace=(), adopt=False):
     record = {
         "format": FORMAT,
         "operation": operation,
@@ -33,6 +34,8 @@ def write(path, plan, *, topology_file, operation, targets):
         "topology_digest": topology_file.digest,
         "vcenter": topology_file.connection.endpoint,
         "targets": list(targets),
+        "replace": list(replace),
+        "adopt": adopt,
         "plan": plan.to_json(),
     }
     temporary = pathlib.Path(f"{path}.tmp")
@@ -46,6 +49,9 @@ def read(path):
         record = json.loads(pathlib.Path(path).read_text())
         if record.get("format") != FORMAT:
             raise ValueError(f"its format is {record.get('format')!r}, not {FORMAT}")
+        missing = [key for key in ("operation", "topology_file", "targets", "replace", "adopt") if key not in record]
+        if missing:
+            raise ValueError(f"it has no {', '.join(missing)}")
         return record, Plan.from_json(record["plan"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise InvalidArgumentError(f"{path}: not a plan file of this pacific ({error}): make it with pacific plan -out") from error
@@ -57,7 +63,12 @@ def check_current(path, record, saved, topology_file, fresh):
         raise StalePlan(f"Saved plan {path} is stale: the topology file {record['topology_file']} changed since the plan was made: run pacific plan again")
     if record["vcenter"] != topology_file.connection.endpoint:
         raise StalePlan(f"Saved plan {path} was made for vCenter {record['vcenter']}, not {topology_file.connection.endpoint}")
-    stale = stale_addresses(saved, fresh.fingerprint)
-    if stale or [item.address for item in saved.items] != [item.address for item in fresh.items]:
+    check_unchanged(saved, fresh, f"Saved plan {path}")
+
+
+def check_unchanged(earlier, fresh, what):
+    """Raise StalePlan, naming the objects, unless ``fresh`` was planned from the live versions ``earlier`` was, for the same objects."""
+    stale = stale_addresses(earlier, fresh.fingerprint)
+    if stale or [item.address for item in earlier.items] != [item.address for item in fresh.items]:
         changed = ", ".join(stale) or "the objects it covers"
-        raise StalePlan(f"Saved plan {path} is stale: {changed} changed since the plan was made: run pacific plan again")
+        raise StalePlan(f"{what} is stale: {changed} changed since the plan was made: run pacific plan again")

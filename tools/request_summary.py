@@ -30,6 +30,12 @@ READ_OPERATIONS = {
     "session.create",
     "session.delete",
     "login",
+    # vCenter's tagging API reads through POST actions.
+    "tagging.tag.list_tags_for_category",
+    "tagging.tag_association.list_attached_objects",
+    "tagging.tag_association.list_attached_tags",
+    "tagging.tag_association.list_attached_objects_on_tags",
+    "tagging.tag_association.list_attached_tags_on_objects",
 }
 LOGINS = {"vim25": {"Login"}, "rest": {"session.create"}, "k8s": {"login"}}
 
@@ -38,7 +44,8 @@ def control_url(run_dir):
     return json.loads((pathlib.Path(run_dir) / "endpoints.json").read_text())["control"]
 
 
-def _mutates(entry):
+def mutates(entry):
+    """Whether a logged request may change something (reads, logins and logouts do not)."""
     if entry["api"] == "vim25":
         return entry.get("operation") not in READ_OPERATIONS
     return entry.get("method") != "GET" and entry.get("operation") not in READ_OPERATIONS
@@ -47,7 +54,7 @@ def _mutates(entry):
 def summary(entries):
     by_api = collections.Counter(entry["api"] for entry in entries)
     logins = collections.Counter(entry["api"] for entry in entries if entry.get("operation") in LOGINS.get(entry["api"], ()))
-    mutating = [f"{entry['api']} {entry.get('method')} {entry.get('operation')}" for entry in entries if _mutates(entry)]
+    mutating = [f"{entry['api']} {entry.get('method')} {entry.get('operation')}" for entry in entries if mutates(entry)]
     return {"total": len(entries), "by_api": dict(by_api), "logins": dict(logins), "mutating": mutating}
 
 

@@ -25,8 +25,12 @@ CREATE = "create"
 UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
+# An existing object taken over by a topology: marked as managed by it, nothing else changed (Terraform's import).
+ADOPT = "adopt"
 NONE = "none"
-ACTIONS = (CREATE, UPDATE, REPLACE, DELETE, NONE)
+ACTIONS = (CREATE, UPDATE, REPLACE, DELETE, ADOPT, NONE)
+# The reason of an item left alone because the object exists and no mark says this topology manages it.
+NOT_MANAGED = "exists, not managed by this topology"
 # Stands for a value the server makes (an id, an address) in the ``after`` of
 # an object not created yet; JSON-safe, and rendered "(known after apply)".
 KNOWN_AFTER_APPLY = {"__known_after_apply__": True}
@@ -57,6 +61,10 @@ class PlanItem:
     @property
     def changed(self):
         return self.action != NONE
+
+    @property
+    def not_managed(self):
+        return NOT_MANAGED in self.reasons
 
     @property
     def kind(self):
@@ -151,9 +159,10 @@ class Plan:
         return tuple(dependency for dependent, dependency in self.edges if dependent == address)
 
     def summary(self):
-        """``{"add", "change", "destroy"}`` counts, Terraform's way: a replacement adds one and destroys one."""
-        counts = {"add": 0, "change": 0, "destroy": 0}
+        """``{"adopt", "add", "change", "destroy"}`` counts, Terraform's way: a replacement adds one and destroys one."""
+        counts = {"adopt": 0, "add": 0, "change": 0, "destroy": 0}
         for item in self.items:
+            counts["adopt"] += item.action == ADOPT
             if item.action in (CREATE, REPLACE):
                 counts["add"] += 1
             if item.action in (DELETE, REPLACE):

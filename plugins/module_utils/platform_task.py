@@ -17,13 +17,14 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec, vcenter_connection
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS, desired_specs
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import steps_of
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED, item_results
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import Ownership
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.planner import apply_plan, make_plan
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run, platform_locked
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.sessions import Sessions
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import JINJA2_LIBRARY, YAML_LIBRARY
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import REPLACE
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate
 
 UNCHANGED, PLANNED = "unchanged", "planned"
@@ -53,6 +54,9 @@ def argument_spec():
         login_port=dict(type="int", default=443),
         force_delete=dict(type="bool", default=False),
         parallelism=dict(type="int", default=DEFAULT_PARALLELISM),
+        adopt=dict(type="bool", default=False),
+        allow_replace=dict(type="bool", default=False),
+        lock_timeout=dict(type="int", default=0),
     )
 
 
@@ -64,20 +68,27 @@ def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, 
     topology = validate(params["topology"])
     desired = desired_specs(topology, state=params["state"], kinds=params["kinds"], secrets=params["secrets"], force_delete=params["force_delete"])
     connection = vcenter_connection(params)
+    ownership = Ownership(topology["name"], adopt=params["adopt"])
     outcome = None
-    with engine_run(connection, login_port=params["login_port"], predicting=check_mode, sessions_factory=sessions_factory) as context:
-        platform_plan = make_plan(desired, context)
+    with engine_run(connection, login_port=params["login_port"], predicting=check_mode, ownership=ownership, sessions_factory=sessions_factory) as context:
+        platform_plan = make_plan(desired, context, kinds=params["kinds"])
         plan = platform_plan.plan
         if plan.changed and not check_mode:
-            outcome = apply_plan(platform_plan, parallelism=params["parallelism"], on_event=on_event, heartbeat=heartbeat)
-    results = [_result(item, outcome, check_mode) for item in plan.items]
-    applied = outcome is not None and any(result["status"] == DONE for result in results)
+            _refuse_unallowed_replacements(plan, params["allow_replace"])
+            with platform_locked(context, "apply" if params["state"] == "present" else "destroy", timeout=params["lock_timeout"]):
+                # Planned again under the lock: another run may have changed the platform while this one waited.
+                platform_plan = make_plan(desired, context.fresh(), kinds=params["kinds"])
+                plan = platform_plan.plan
+                outcome = apply_plan(platform_plan, parallelism=params["parallelism"], on_event=on_event, heartbeat=heartbeat)
+    ended = item_results(plan, outcome)
+    results = [_result(each, check_mode) for each in ended]
+    applied = any(each.status == DONE for each in ended)
     result = dict(
         changed=plan.changed if outcome is None else applied,
         plan=[item.as_dict() for item in plan.items],
         summary=plan.summary(),
         results=results,
-        resources=_resources(platform_plan, outcome),
+        resources=_resources(platform_plan, ended),
     )
     if diff_mode:
         result["diff"] = plan.diff()
@@ -91,30 +102,27 @@ def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, 
     return result
 
 
-def _resources(platform_plan, outcome):
+def _refuse_unallowed_replacements(plan, allowed):
+    """Raise, before any change, when the plan replaces objects and the task does not allow it: replacing deletes what they hold."""
+    replaced = [f"{item.address} ({', '.join(item.forces)})" for item in plan.items if item.action == REPLACE]
+    if replaced and not allowed:
+        raise PacificError(
+            f"allow_replace: the plan replaces {'; '.join(replaced)}, deleting what they hold (namespaces, guest clusters and their workloads):"
+            " set allow_replace: true to do that, or keep the current values"
+        )
+
+
+def _resources(platform_plan, ended):
     """Each object as the run leaves it, by address: what its apply returned, else what was read (None: it does not exist)."""
-    resources = {}
-    for item in platform_plan.plan.items:
-        view = platform_plan.planned[item.address].view
-        for step in steps_of(item) if outcome is not None else ():
-            result = outcome.results.get(step)
-            if result is not None and result.status == DONE:
-                view = result.value
-        resources[item.address] = view
-    return resources
+    return {each.item.address: each.value if each.status == DONE else platform_plan.planned[each.item.address].view for each in ended}
 
 
-def _result(item, outcome, check_mode):
+def _result(ended, check_mode):
     """What happened to one item: unchanged, planned (check mode), done, failed (with the error) or skipped (naming the failure)."""
-    steps = steps_of(item)
-    if not steps:
-        return {"address": item.address, "action": item.action, "status": UNCHANGED}
-    if outcome is None:
-        return {"address": item.address, "action": item.action, "status": PLANNED if check_mode else UNCHANGED}
-    ended = [outcome.results[step] for step in steps if step in outcome.results]
-    for status in (FAILED, SKIPPED):
-        for result in ended:
-            if result.status == status:
-                error = str(result.error) if status == FAILED else f"skipped: {result.because} failed"
-                return {"address": item.address, "action": item.action, "status": status, "error": error}
-    return {"address": item.address, "action": item.action, "status": DONE, "elapsed": round(sum(result.elapsed for result in ended), 1)}
+    item = ended.item
+    if ended.status is None:
+        status = PLANNED if check_mode and item.changed else UNCHANGED
+        return {"address": item.address, "action": item.action, "status": status}
+    if ended.status == DONE:
+        return {"address": item.address, "action": item.action, "status": DONE, "elapsed": ended.elapsed}
+    return {"address": item.address, "action": item.action, "status": ended.status, "error": ended.error}

@@ -88,6 +88,16 @@ _SECRET = {
 }
 # Terraform's prevent_destroy: a plan that would destroy or replace the object fails, naming it.
 _PROTECT = {"type": "boolean", "default": False}
+# An existing object no topology marked is taken over (marked, nothing else changed) only when its entry says so.
+_ADOPT = {"type": "boolean", "default": False}
+# Names the topology in the marks of what it manages (vSphere tags, Kubernetes labels) and in its lock.
+TOPOLOGY_NAME = _string(
+    pattern=DNS_LABEL,
+    maxLength=40,
+    default="default",
+    description="The name of the topology: what it manages is marked with it in vCenter and on the Supervisors; two topologies of one vCenter need two names.",
+    **{"x-hint": DNS_LABEL_HINT.replace("63", "40")},
+)
 _ADDRESS_RANGES = _list_of(_object({"address": _string(), "count": {"type": "integer", "minimum": 1}}, ["address", "count"]), minItems=1)
 
 VCENTER = _object(
@@ -200,6 +210,7 @@ GUEST_CLUSTER = _object(
         "storage_classes": _STRINGS,
         "wait_timeout": {"type": "integer", "minimum": 1, "default": 1800},
         "protect": _PROTECT,
+        "adopt": _ADOPT,
     },
     ["name", "kubernetes_version", "control_plane"],
 )
@@ -221,6 +232,7 @@ NAMESPACE = _object(
         "content_libraries": _STRINGS,
         "guest_clusters": _list_of(GUEST_CLUSTER, default=[]),
         "protect": _PROTECT,
+        "adopt": _ADOPT,
     },
     ["name"],
 )
@@ -232,13 +244,14 @@ SUPERVISOR = _object(
         "workload_management": WORKLOAD_MANAGEMENT,
         "namespaces": _list_of(NAMESPACE, default=[]),
         "protect": _PROTECT,
+        "adopt": _ADOPT,
     },
     ["cluster", "workload_management"],
 )
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "pacific.vsphere topology",
-    **_object({"vcenter": VCENTER, "supervisors": _list_of(SUPERVISOR, minItems=1)}, ["supervisors"]),
+    **_object({"name": TOPOLOGY_NAME, "vcenter": VCENTER, "supervisors": _list_of(SUPERVISOR, minItems=1)}, ["supervisors"]),
 }
 
 

@@ -19,6 +19,13 @@ description:
   - An object whose parent the task creates (a namespace of a Supervisor being enabled) is planned as a create whose
     server-made values are known after apply, and planned again from what is live when its turn comes.
   - Check mode returns the plan and changes nothing; C(--diff) shows the state before and after of every object.
+  - "What the task creates is marked as managed by the topology (its C(name)): vSphere tags on the clusters of its
+    Supervisors and on its namespaces, a label on its guest clusters. An object whose entry leaves the topology is
+    removed; an existing object nobody marked is left alone (C(exists, not managed by this topology)) unless its entry
+    says C(adopt: true) or O(adopt) is set, and a C(protect: true) object the plan would destroy or replace fails the
+    task before any change, also once its entry is gone."
+  - While it applies, the task holds the topology's lock in vCenter, as the C(pacific) command does, so that two
+    runs of one topology never change it at once.
 author:
   - pacific.vsphere maintainers (@pacific-vsphere)
 options:
@@ -66,6 +73,27 @@ options:
     description: How many objects are changed at the same time, at most.
     type: int
     default: 10
+  adopt:
+    description:
+      - Take over every existing object of the topology that no topology has marked: mark it as managed by this
+        one, and change nothing else about it in this run.
+      - Without it, only entries with C(adopt: true) are taken over.
+    type: bool
+    default: false
+  allow_replace:
+    description:
+      - Carry out a plan that replaces objects. A Supervisor is replaced (disabled and enabled again) when a setting
+        vCenter cannot change on an enabled one differs, such as C(service_cidr); its namespaces and guest clusters,
+        with their workloads, are replaced with it.
+      - Without it, a run whose plan replaces anything fails before any change, naming what and why; check mode
+        shows the plan either way. A C(protect: true) entry is never replaced.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for the topology's lock when another run holds it; V(0) fails at once, naming the holder.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - pacific.vsphere.vcenter
 attributes:

@@ -17,8 +17,8 @@ import yaml
 
 RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", pathlib.Path(__file__).resolve().parents[2] / "lab" / ".run"))
 TOPOLOGY = RUN_DIR / "topology.yml"
-READS = {None, "RetrieveServiceContent", "Login", "Logout", "CreateContainerView", "DestroyView", "RetrievePropertiesEx", "fetchSoftwarePackages",
-         "session.create", "session.delete", "login"}
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
+from request_summary import mutates  # noqa: E402  (the one list of what only reads)
 
 
 def secrets():
@@ -115,7 +115,7 @@ def test_a_second_plan_changes_nothing_with_reads_only_and_one_login_per_endpoin
 
     assert (exit_code, output.strip()) == (0, "No changes. Your platform matches the topology.")
     calls = control.client_requests()
-    assert [call for call in calls if call.get("operation") not in READS and call.get("method") != "GET"] == []
+    assert [call for call in calls if mutates(call)] == []
     logins = [call["operation"] for call in calls if call.get("operation") in ("session.create", "Login", "login")]
     assert sorted(logins) == ["Login", "login", "login", "session.create"]
     # 6 hosts + 3 namespaces + 2 x 2 namespaces with guest clusters + 20
@@ -163,7 +163,7 @@ def test_json_output_parses_line_by_line_and_holds_no_secret(built):
     records = [json.loads(line) for line in output.splitlines()]
     assert exit_code == 0
     assert [record["type"] for record in records] == ["version", "change_summary"], output
-    assert records[-1]["changes"] == {"add": 0, "change": 0, "remove": 0, "operation": "plan"}
+    assert records[-1]["changes"] == {"add": 0, "change": 0, "import": 0, "remove": 0, "operation": "plan"}
     for value in secrets().values():
         assert value not in output
 
@@ -194,7 +194,7 @@ def test_destroying_a_protected_entry_fails_naming_it_and_changes_nothing(built,
     assert "protect: namespace.DC0_C0/team-b is protected, and the plan would destroy it" in errors
     # vCenter saw only reads; the Supervisors, only reads and the plan's dry-run deletes (the log keeps no query string).
     calls = control.client_requests()
-    assert [call for call in calls if call["api"] != "k8s" and call.get("operation") not in READS and call.get("method") != "GET"] == []
+    assert [call for call in calls if call["api"] != "k8s" and mutates(call)] == []
     assert {call["method"] for call in calls if call["api"] == "k8s"} <= {"GET", "POST", "DELETE"}
     pacific("plan", "-detailed-exitcode", check_exit=0)
 

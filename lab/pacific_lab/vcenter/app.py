@@ -22,6 +22,8 @@ CLUSTER = "ClusterComputeResource"
 NAMESPACE = "com.vmware.vcenter.namespaces.Instance"
 VM_CLASS = "com.vmware.vcenter.namespace_management.VirtualMachineClass"
 LIBRARY = "com.vmware.content.Library"
+CATEGORY = "com.vmware.cis.tagging.Category"
+TAG = "com.vmware.cis.tagging.Tag"
 
 
 class Route(NamedTuple):
@@ -37,6 +39,7 @@ class Route(NamedTuple):
 
 MANAGEMENT = "/api/vcenter/namespace-management"
 INSTANCES = "/api/vcenter/namespaces/instances"
+TAGGING = "/api/cis/tagging"
 ROUTES = (
     Route("POST", "/api/session", None, "session.create", "create_session", public=True),
     Route("GET", "/api/session", None, "session.get", "get_session"),
@@ -80,6 +83,29 @@ ROUTES = (
     *(Route(method, f"{INSTANCES}/{{namespace}}/access/{{domain}}/{{subject}}", None, f"namespaces.access.{verb}",
             f"{verb}_access", "namespace", NAMESPACE)
       for method, verb in (("GET", "get"), ("POST", "create"), ("PUT", "set"), ("DELETE", "delete"))),
+    Route("GET", f"{TAGGING}/category", None, "tagging.category.list", "list_categories"),
+    Route("POST", f"{TAGGING}/category", None, "tagging.category.create", "create_category", "name", CATEGORY),
+    Route("GET", f"{TAGGING}/category/{{category_id}}", None, "tagging.category.get", "get_category",
+          "category_id", CATEGORY),
+    Route("PATCH", f"{TAGGING}/category/{{category_id}}", None, "tagging.category.update", "update_category",
+          "category_id", CATEGORY),
+    Route("DELETE", f"{TAGGING}/category/{{category_id}}", None, "tagging.category.delete", "delete_category",
+          "category_id", CATEGORY),
+    Route("GET", f"{TAGGING}/tag", None, "tagging.tag.list", "list_tags"),
+    Route("POST", f"{TAGGING}/tag", None, "tagging.tag.create", "create_tag", "name", TAG),
+    Route("POST", f"{TAGGING}/tag", "list-tags-for-category", "tagging.tag.list_tags_for_category",
+          "list_tags_for_category", "category_id", CATEGORY),
+    Route("GET", f"{TAGGING}/tag/{{tag_id}}", None, "tagging.tag.get", "get_tag", "tag_id", TAG),
+    Route("PATCH", f"{TAGGING}/tag/{{tag_id}}", None, "tagging.tag.update", "update_tag", "tag_id", TAG),
+    Route("DELETE", f"{TAGGING}/tag/{{tag_id}}", None, "tagging.tag.delete", "delete_tag", "tag_id", TAG),
+    *(Route("POST", f"{TAGGING}/tag-association/{{tag_id}}", action, f"tagging.tag_association.{action.replace('-', '_')}",
+            action.replace("-", "_"), "tag_id", TAG)
+      for action in ("attach", "detach", "attach-tag-to-multiple-objects", "detach-tag-from-multiple-objects",
+                     "list-attached-objects")),
+    *(Route("POST", f"{TAGGING}/tag-association", action, f"tagging.tag_association.{action.replace('-', '_')}",
+            action.replace("-", "_"))
+      for action in ("list-attached-tags", "list-attached-objects-on-tags", "list-attached-tags-on-objects",
+                     "attach-multiple-tags-to-object", "detach-multiple-tags-from-object")),
 )
 
 
@@ -258,6 +284,77 @@ class RestApp:
     def delete_access(self, call):
         self._service.namespaces.delete_access(*_access_key(call))
         return 204, None
+
+    # --- tagging ----------------------------------------------------------------
+
+    def list_categories(self, call):
+        return 200, self._service.tagging.list_categories()
+
+    def create_category(self, call):
+        return 201, self._service.tagging.create_category(call.body)
+
+    def get_category(self, call):
+        return 200, self._service.tagging.get_category(call.params["category_id"])
+
+    def update_category(self, call):
+        self._service.tagging.update_category(call.params["category_id"], call.body)
+        return 204, None
+
+    def delete_category(self, call):
+        self._service.tagging.delete_category(call.params["category_id"])
+        return 204, None
+
+    def list_tags(self, call):
+        return 200, self._service.tagging.list_tags()
+
+    def create_tag(self, call):
+        return 201, self._service.tagging.create_tag(call.body)
+
+    def list_tags_for_category(self, call):
+        return 200, self._service.tagging.list_tags_for_category(call.body)
+
+    def get_tag(self, call):
+        return 200, self._service.tagging.get_tag(call.params["tag_id"])
+
+    def update_tag(self, call):
+        self._service.tagging.update_tag(call.params["tag_id"], call.body)
+        return 204, None
+
+    def delete_tag(self, call):
+        self._service.tagging.delete_tag(call.params["tag_id"])
+        return 204, None
+
+    def attach(self, call):
+        self._service.tagging.attach(call.params["tag_id"], call.body)
+        return 204, None
+
+    def detach(self, call):
+        self._service.tagging.detach(call.params["tag_id"], call.body)
+        return 204, None
+
+    def attach_tag_to_multiple_objects(self, call):
+        return 200, self._service.tagging.attach_to_many(call.params["tag_id"], call.body)
+
+    def detach_tag_from_multiple_objects(self, call):
+        return 200, self._service.tagging.detach_from_many(call.params["tag_id"], call.body)
+
+    def attach_multiple_tags_to_object(self, call):
+        return 200, self._service.tagging.attach_many_to_object(call.body)
+
+    def detach_multiple_tags_from_object(self, call):
+        return 200, self._service.tagging.detach_many_from_object(call.body)
+
+    def list_attached_objects(self, call):
+        return 200, self._service.tagging.list_attached_objects(call.params["tag_id"])
+
+    def list_attached_tags(self, call):
+        return 200, self._service.tagging.list_attached_tags(call.body)
+
+    def list_attached_objects_on_tags(self, call):
+        return 200, self._service.tagging.list_attached_objects_on_tags(call.body)
+
+    def list_attached_tags_on_objects(self, call):
+        return 200, self._service.tagging.list_attached_tags_on_objects(call.body)
 
 
 def _match(method, path, action):

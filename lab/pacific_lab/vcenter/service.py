@@ -16,6 +16,7 @@ from .settings import Settings
 from .spherelet import newest_release
 from .store import Store
 from .supervisors import Supervisors
+from .tagging import Tagging
 from .vsphere import Vsphere
 
 STORE_FILE = "vcenter.sqlite"
@@ -39,6 +40,7 @@ class VcenterService:
             self.store, self.catalog, self.settings, SimulatedClock(self.settings, self._stop),
             newest_release(depot_dir, depot_urls), namespaces_of=lambda cluster: self.namespaces.remove_cluster(cluster))
         self.namespaces = Namespaces(self.store, self.catalog, self.supervisors)
+        self.tagging = Tagging(self.store)
         self.app = RestApp(self)
 
     def start(self, vcsim):

@@ -1,7 +1,7 @@
 """The request bodies the lab accepts, with the field names and types of the
 vSphere Automation API 7.0 Update 3 (vcenter.namespace_management,
-vcenter.namespaces); lab/tests/reference/namespace_management.json records
-the documentation they come from and the tests hold the lab to it.
+vcenter.namespaces, cis.tagging); lab/tests/reference/namespace_management.json
+and tagging.json record the documentation they come from and the tests hold the lab to it.
 """
 
 from .schema import Bool, Enum, Field, ListOf, Long, Opaque, Str, Struct
@@ -185,3 +185,35 @@ VM_CLASS_CREATE = Struct("VirtualMachineClasses.CreateSpec", {
 VM_CLASS_UPDATE = Struct("VirtualMachineClasses.UpdateSpec", {
     name: Field(field.type) for name, field in VM_CLASS_CREATE.fields.items() if name != "id"
 })
+
+# cis.tagging (lab/tests/reference/tagging.json)
+CARDINALITY = Enum("SINGLE", "MULTIPLE")
+CATEGORY_CREATE_SPEC = Struct("Category.CreateSpec", {
+    "name": Field(Str(), required=True),
+    "description": Field(Str(), required=True),
+    "cardinality": Field(CARDINALITY, required=True),
+    "associable_types": Field(STRINGS, required=True),
+    "category_id": Field(Str()),
+})
+CATEGORY_UPDATE_SPEC = Struct("Category.UpdateSpec", {
+    "name": Field(Str()),
+    "description": Field(Str()),
+    "cardinality": Field(CARDINALITY),
+    "associable_types": Field(STRINGS),
+})
+TAG_CREATE_SPEC = Struct("Tag.CreateSpec", {
+    "name": Field(Str(), required=True),
+    "description": Field(Str(), required=True),
+    "category_id": Field(Str(), required=True),
+    "tag_id": Field(Str()),
+})
+TAG_UPDATE_SPEC = Struct("Tag.UpdateSpec", {"name": Field(Str()), "description": Field(Str())})
+DYNAMIC_ID = Struct("DynamicID", {"type": Field(Str(), required=True), "id": Field(Str(), required=True)})
+LIST_TAGS_FOR_CATEGORY = Struct("Tag.ListTagsForCategory.RequestBody", {"category_id": Field(Str(), required=True)})
+OBJECT_ID_BODY = Struct("TagAssociation.Attach.RequestBody", {"object_id": Field(DYNAMIC_ID, required=True)})
+OBJECT_IDS_BODY = Struct("TagAssociation.AttachTagToMultipleObjects.RequestBody",
+                         {"object_ids": Field(ListOf(DYNAMIC_ID), required=True)})
+TAGS_ON_OBJECT_BODY = Struct("TagAssociation.AttachMultipleTagsToObject.RequestBody", {
+    "object_id": Field(DYNAMIC_ID, required=True), "tag_ids": Field(STRINGS, required=True)})
+TAG_IDS_BODY = Struct("TagAssociation.ListAttachedObjectsOnTags.RequestBody",
+                      {"tag_ids": Field(STRINGS, required=True)})

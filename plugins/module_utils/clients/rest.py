@@ -180,8 +180,9 @@ class RestClient(SessionClient):
     def get(self, path, *, params=None, what=None):
         return self.request("GET", path, params=params, what=what)
 
-    def post(self, path, *, params=None, json=None, what=None):
-        return self.request("POST", path, params=params, json=json, what=what)
+    def post(self, path, *, params=None, json=None, what=None, idempotent=None):
+        """``idempotent``: the POST is a query or an action that is a no-op when repeated (tag attach), so a dropped one is retried."""
+        return self.request("POST", path, params=params, json=json, what=what, idempotent=idempotent)
 
     def patch(self, path, *, params=None, json=None, what=None):
         return self.request("PATCH", path, params=params, json=json, what=what)
@@ -192,19 +193,19 @@ class RestClient(SessionClient):
     def delete(self, path, *, params=None, what=None):
         return self.request("DELETE", path, params=params, what=what)
 
-    def request(self, method, path, *, params=None, json=None, what=None):
+    def request(self, method, path, *, params=None, json=None, what=None, idempotent=None):
         """Send ``method path`` and return the decoded JSON body (None when empty).
 
         ``what`` describes the operation for error messages ("enable Workload
         Management on cluster 'C1'"); it defaults to the method and path.
         """
-        return self._request_with_retries(method, path, params, json, what or f"{method} {path}")
+        return self._request_with_retries(method, path, params, json, what or f"{method} {path}", idempotent=idempotent)
 
     # -- internals ---------------------------------------------------------
 
-    def _request_with_retries(self, method, path, params, json, what, *, login=False, renew_session=True):
+    def _request_with_retries(self, method, path, params, json, what, *, login=False, renew_session=True, idempotent=None):
         def attempt():
-            return self._send(method, path, params, json, what, login=login)
+            return self._send(method, path, params, json, what, login=login, idempotent=idempotent)
 
         def with_retries():
             return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
@@ -214,10 +215,11 @@ class RestClient(SessionClient):
     def _log_in_again(self):
         self.login()
 
-    def _send(self, method, path, params, json, what, *, login):
+    def _send(self, method, path, params, json, what, *, login, idempotent=None):
         context = f"Failed to {what}{self._where}"
-        # POST creates; a dropped connection may have left the object created.
-        idempotent = login or method != "POST"
+        # POST creates (unless the caller knows better); a dropped connection may have left the object created.
+        if idempotent is None:
+            idempotent = login or method != "POST"
         headers = {"Accept": "application/json"}
         if self._token is not None:
             headers[SESSION_HEADER] = self._token

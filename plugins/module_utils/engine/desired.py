@@ -47,8 +47,10 @@ class Desired:
     """One object the topology describes: its kind, address, the spec of its resource, and the addresses it needs first.
 
     ``scope`` holds what the resource needs beyond its spec (the cluster of
-    a guest cluster's Supervisor) and whether the entry is protected. ``path``
-    is the entry's key path in the document, for messages.
+    a guest cluster's Supervisor), whether the entry is protected or adopts
+    an existing object, and ``orphan`` for an object the topology's marks
+    name but its file no longer does. ``path`` is the entry's key path in the
+    document, for messages.
     """
 
     kind: str
@@ -90,7 +92,7 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                 address(SUPERVISOR, cluster),
                 supervisor_spec(supervisor, state, secrets.get(f"{path}.workload_management.load_balancer.password")),
                 parent,
-                scope={"protect": supervisor["protect"]},
+                scope={"protect": supervisor["protect"], "adopt": supervisor["adopt"]},
                 path=path,
             )
         )
@@ -105,7 +107,7 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                     ns_address,
                     namespace_spec(cluster, namespace, state, force_delete),
                     (address(SUPERVISOR, cluster),),
-                    scope={"guest_clusters": len(namespace["guest_clusters"]), "protect": namespace["protect"]},
+                    scope={"guest_clusters": len(namespace["guest_clusters"]), "protect": namespace["protect"], "adopt": namespace["adopt"]},
                     path=ns_path,
                 )
             )
@@ -116,7 +118,7 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                         address(GUEST_CLUSTER, namespace["name"], guest_cluster["name"]),
                         guest_cluster_spec(namespace["name"], guest_cluster, state),
                         (ns_address,),
-                        scope={"supervisor_cluster": cluster, "protect": guest_cluster["protect"]},
+                        scope={"supervisor_cluster": cluster, "protect": guest_cluster["protect"], "adopt": guest_cluster["adopt"]},
                         path=f"{ns_path}.guest_clusters[{gc_index}]",
                     )
                 )
@@ -148,8 +150,11 @@ def supervisor_spec(supervisor, state=PRESENT, load_balancer_password=None):
         options[option] = _with_every(settings.get(option), keys)
     if options["load_balancer"] is not None:
         options["load_balancer"]["password"] = load_balancer_password
+    # The engine plans a change vCenter makes only by disabling and enabling again as a replacement;
+    # front ends decide whether to carry it out (pacific asks; the platform module needs allow_replace).
     return SupervisorSpec(
         cluster=supervisor["cluster"],
+        allow_reenable=True,
         size=supervisor["control_plane"].get("size"),
         wait=True,
         wait_timeout=settings.get("wait_timeout", 1800),

@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import REMOVE, dependents, sorter, step_graph
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import DELETE
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import REMOVE, dependents, sorter, step_graph, steps_of
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import DELETE, Plan
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 STARTED, RUNNING = "started", "running"
@@ -71,6 +71,42 @@ class Outcome:
 
     def skipped(self):
         return {step: result for step, result in self.results.items() if result.status == SKIPPED}
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """How one plan item ended: ``status`` DONE, FAILED or SKIPPED (naming what failed in ``error``), None when nothing ran for it."""
+
+    item: Any
+    status: Optional[str] = None
+    error: Optional[str] = None
+    elapsed: float = 0.0
+    value: Any = None
+
+
+def item_results(plan, outcome):
+    """The ItemResult of every item of ``plan`` from the step results of ``outcome`` (None: nothing was applied)."""
+    found = []
+    for item in plan.items:
+        steps = steps_of(item)
+        ended = [outcome.results[step] for step in steps if step in outcome.results] if outcome is not None else []
+        failed = next((result for result in ended if result.status == FAILED), None)
+        skipped = next((result for result in ended if result.status == SKIPPED), None)
+        elapsed = round(sum(result.elapsed for result in ended), 1)
+        if failed is not None:
+            found.append(ItemResult(item, FAILED, str(failed.error), elapsed))
+        elif skipped is not None:
+            found.append(ItemResult(item, SKIPPED, f"skipped: {skipped.because} failed", elapsed))
+        elif steps and len(ended) == len(steps):
+            found.append(ItemResult(item, DONE, None, elapsed, ended[-1].value))
+        else:
+            found.append(ItemResult(item))
+    return found
+
+
+def done_summary(results):
+    """The plan summary counts of the items that are done: what a run added, changed, adopted and destroyed."""
+    return Plan(items=tuple(result.item for result in results if result.status == DONE)).summary()
 
 
 def execute(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, REPLACE, UPDATE
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT, CREATE, DELETE, REPLACE, UPDATE
 
 # The phase of a step: what it does to its object.
 REMOVE, PUT = "delete", "put"
@@ -37,7 +37,7 @@ def steps_of(item):
         return (Step(item.address, REMOVE), Step(item.address, PUT))
     if item.action == DELETE:
         return (Step(item.address, REMOVE),)
-    if item.action in (CREATE, UPDATE):
+    if item.action in (CREATE, UPDATE, ADOPT):
         return (Step(item.address, PUT),)
     return ()
 
@@ -79,8 +79,8 @@ def dependents(waits, step):
     return found
 
 
-def closure(plan, targets):
-    """``targets`` and every address they depend on, directly or not: what ``-target`` plans."""
+def closure(targets, dependencies):
+    """``targets`` and every address they depend on, directly or not (``dependencies(address)``): what ``-target`` plans."""
     wanted = set()
     frontier = list(targets)
     while frontier:
@@ -88,5 +88,5 @@ def closure(plan, targets):
         if address in wanted:
             continue
         wanted.add(address)
-        frontier.extend(plan.dependencies(address))
+        frontier.extend(dependencies(address))
     return wanted

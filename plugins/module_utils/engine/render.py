@@ -17,13 +17,21 @@ import datetime
 import json
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DONE, FAILED, RUNNING, SKIPPED, STARTED
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, REPLACE, UPDATE, is_known_after_apply
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT, CREATE, DELETE, REPLACE, UPDATE, is_known_after_apply
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import MASKED
 
 NO_CHANGES = "No changes. Your platform matches the topology."
-_SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE: "-/+"}
-_HEADERS = {CREATE: "will be created", UPDATE: "will be updated in-place", DELETE: "will be destroyed", REPLACE: "must be replaced"}
-_COLORS = {"+": "32", "~": "33", "-": "31", "-/+": "35"}
+_SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE: "-/+", ADOPT: "="}
+_HEADERS = {
+    CREATE: "will be created",
+    UPDATE: "will be updated in-place",
+    DELETE: "will be destroyed",
+    REPLACE: "must be replaced",
+    ADOPT: "will be adopted: marked as managed by this topology, nothing else changes",
+}
+_COLORS = {"+": "32", "~": "33", "-": "31", "-/+": "35", "=": "36"}
+# Terraform's word for taking over an existing object, in the machine-readable UI.
+_JSON_ACTIONS = {ADOPT: "import"}
 UI_VERSION = "1.2"
 
 # action: (doing, done)
@@ -32,6 +40,7 @@ _WORDS = {
     UPDATE: ("modifying", "Modifications"),
     REPLACE: ("creating", "Creation"),
     DELETE: ("destroying", "Destruction"),
+    ADOPT: ("adopting", "Adoption"),
 }
 
 
@@ -65,25 +74,39 @@ def progress_line(event):
 
 
 def plan_text(plan, *, color=False):
-    """The plan as Terraform renders one: a block per changed object, then the summary line."""
+    """The plan as Terraform renders one: a block per changed object, then the summary line; then what is left alone as not managed."""
     changed = [item for item in plan.items if item.changed]
-    if not changed:
-        return NO_CHANGES
-    lines = ["Pacific will perform the following actions:", ""]
+    lines = [NO_CHANGES] if not changed else ["Pacific will perform the following actions:", ""]
     for item in changed:
         lines.extend(_item_lines(item, color))
-    lines.append(summary_line(plan.summary()))
+    if changed:
+        lines.append(summary_line(plan.summary()))
+    lines.extend(not_managed_lines(plan))
     return "\n".join(lines)
 
 
+def not_managed_lines(plan):
+    """A note on each object the topology names that exists but is not marked as its own: left alone."""
+    left = [item.address for item in plan.items if item.not_managed]
+    if not left:
+        return []
+    return [
+        "",
+        f"Note: {len(left)} object{'s' if len(left) > 1 else ''} of the topology exist{'' if len(left) > 1 else 's'}, not managed by this topology,"
+        " and will be left alone (take them over with -adopt, or adopt: true on their entries):",
+        *(f"  {address}" for address in left),
+    ]
+
+
 def summary_line(summary):
-    return f"Plan: {summary['add']} to add, {summary['change']} to change, {summary['destroy']} to destroy."
+    adopting = f"{summary['adopt']} to adopt, " if summary.get("adopt") else ""
+    return f"Plan: {adopting}{summary['add']} to add, {summary['change']} to change, {summary['destroy']} to destroy."
 
 
 def _item_lines(item, color):
     symbol = _SYMBOLS[item.action]
     kind, _dot, name = item.address.partition(".")
-    lines = [f"  # {item.address} {_HEADERS[item.action]}", f"{_paint(symbol, color):>3} {kind} \"{name}\" {{"]
+    lines = [f"  # {item.address} {_HEADERS[item.action]}", f'{_paint(symbol, color):>3} {kind} "{name}" {{']
     before, after = flatten(item.before), flatten(item.after)
     unchanged = 0
     for key in sorted(set(before) | set(after)):
@@ -174,18 +197,22 @@ def plan_json_lines(plan, *, operation="plan"):
     for item in plan.items:
         if item.changed:
             lines.append(
-                json_line("planned_change", f"{item.address}: Plan to {item.action}", change={"resource": _resource(item.address), "action": item.action})
+                json_line(
+                    "planned_change",
+                    f"{item.address}: Plan to {item.action}",
+                    change={"resource": _resource(item.address), "action": _JSON_ACTIONS.get(item.action, item.action)},
+                )
             )
     summary = plan.summary()
     message = NO_CHANGES if not plan.changed else summary_line(summary)
-    changes = {"add": summary["add"], "change": summary["change"], "remove": summary["destroy"], "operation": operation}
+    changes = {"add": summary["add"], "change": summary["change"], "import": summary["adopt"], "remove": summary["destroy"], "operation": operation}
     lines.append(json_line("change_summary", message, changes=changes))
     return lines
 
 
 def event_json_line(event):
     """The ``apply_start`` / ``apply_progress`` / ``apply_complete`` / ``apply_errored`` line of an executor event; None for a skip."""
-    hook = {"resource": _resource(event.address), "action": event.action}
+    hook = {"resource": _resource(event.address), "action": _JSON_ACTIONS.get(event.action, event.action)}
     if event.kind == STARTED:
         return json_line("apply_start", progress_line(event), hook=hook)
     if event.kind == RUNNING:

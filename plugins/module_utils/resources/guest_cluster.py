@@ -176,10 +176,11 @@ class GuestClusters:
 
     # -- plan ------------------------------------------------------------------
 
-    def plan(self, spec, live=UNREAD):
+    def plan(self, spec, live=UNREAD, labels=None):
         """The plan of ``spec``: input checked, the cluster read, the manifest rendered; raises before any change on what cannot be done.
 
         ``live`` is the cluster as read already (None: there is none), when it was.
+        ``labels`` are set on the cluster besides those of the manifest (an engine's ownership marks).
         """
         spec.validate()
         resource, namespace, name = spec.resource, spec.cluster_namespace, spec.cluster_name
@@ -194,6 +195,9 @@ class GuestClusters:
         if live is not None and _deleting(live):
             raise ResourceBusyError(f"Guest cluster '{namespace}/{name}' is being deleted: run again once it is gone to create it anew")
         manifest = self._manifest(spec, live)
+        if labels:
+            metadata = manifest.setdefault("metadata", {})
+            metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
         if live is None:
             self._refuse_other_kind(spec)
         return GuestClusterPlan(spec, live, manifest, needs_call=needs_apply(manifest, live, self._field_manager))
@@ -282,6 +286,11 @@ class GuestClusters:
         if spec.wait:
             answer = self._wait_ready(plan, answer, item, deadline)
         return Outcome(item, describe(answer), plan.manifest)
+
+    def label(self, resource, namespace, name, labels):
+        """Set ``labels`` on an existing cluster and nothing else: a server-side apply of its metadata by a field manager of its own."""
+        manifest = {"apiVersion": resource.api_version, "kind": resource.kind, "metadata": {"name": name, "namespace": namespace, "labels": labels}}
+        return self._supervisor.apply(resource, manifest, field_manager=f"{self._field_manager}-ownership", force=True)
 
     def _apply(self, plan, dry_run=False):
         return self._supervisor.apply(plan.spec.resource, plan.manifest, field_manager=self._field_manager, force=plan.spec.force_conflicts, dry_run=dry_run)

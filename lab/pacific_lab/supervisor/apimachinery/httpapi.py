@@ -77,13 +77,34 @@ class KubernetesApiServer(ThreadingHTTPServer):
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ssl_context.load_cert_chain(certificate, key)
         self.stopping = threading.Event()  # ends open watches
+        # Open connections, ended with the server: an API server that goes away (a disabled Supervisor)
+        # leaves no keep-alive connection served by its old self.
+        self._connections = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, ApiRequestHandler)
 
     def finish_request(self, request, client_address):
         # The TLS handshake runs in the connection's thread, not the accept loop.
         request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Wrapping takes the socket's descriptor over: the TLS socket is the connection from then on.
         with self.ssl_context.wrap_socket(request, server_side=True) as tls:
-            self.RequestHandlerClass(tls, client_address, self)
+            with self._connections_lock:
+                self._connections.add(tls)
+            try:
+                self.RequestHandlerClass(tls, client_address, self)
+            finally:
+                with self._connections_lock:
+                    self._connections.discard(tls)
+
+    def server_close(self):
+        super().server_close()
+        with self._connections_lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its client
 
     def handle_error(self, request, client_address):
         error = sys.exc_info()[1]

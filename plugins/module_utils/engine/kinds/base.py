@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import PlanItem
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.ownership import Marked, Marks
 
 MAX_PARALLEL_READS = 8
 
@@ -78,6 +79,27 @@ class Kind:
         """Carry out ``planned`` (``phase`` graph.REMOVE or graph.PUT); return what the object is afterwards."""
         raise NotImplementedError
 
+    def orphans(self, desired, planned):
+        """Objects of this kind the topology's marks name but the file no longer does, as Desired to remove (none by default).
+
+        ``desired`` are the kind's objects of the file, ``planned`` the plans of the kinds before it.
+        """
+        return []
+
+    def owner(self, planned):
+        """The ``ownership.Owner`` of the object: whether it exists and carries the topology's marks."""
+        raise NotImplementedError
+
+    def teardown(self, desired):
+        """The Desired that removes the object of ``desired``, for a replacement; None: this kind is not replaced on its own."""
+        return None
+
+    def mark(self, planned):
+        """Mark the object as the topology's (before it is made: a run cut short leaves a mark, not an unowned object)."""
+
+    def unmark(self, planned):
+        """Take the topology's marks off the object (after it is gone)."""
+
     def current(self, planned):
         """``planned``, planned again from what is live now when it was deferred: what ``apply`` works from."""
         if not planned.deferred:
@@ -92,15 +114,33 @@ class RunContext:
     ``predicting`` is set in check mode: a parent that another kind's run would
     make first (a Supervisor, for a run of guest clusters only) is then taken
     as made, and its children planned as creates known after apply.
+    ``ownership`` (``engine.ownership.Ownership``) names the topology whose
+    marks say what the run may change; None: a run without marks (tests of
+    the kinds alone).
     """
 
-    def __init__(self, sessions, *, read_descriptor, predicting=False):
+    def __init__(self, sessions, *, read_descriptor, predicting=False, ownership=None):
         self.sessions = sessions
         self.read_descriptor = read_descriptor
         self.predicting = predicting
+        self.ownership = ownership
         self._shared = {}
         # Reentrant: making one shared object may take another (the catalog).
         self._lock = threading.RLock()
+
+    def fresh(self):
+        """A context over the same sessions that has read nothing yet: to plan again, from what is live now."""
+        return RunContext(self.sessions, read_descriptor=self.read_descriptor, predicting=self.predicting, ownership=self.ownership)
+
+    def marks(self):
+        """The run's ``resources.ownership.Marks`` of its topology."""
+        return self.shared("marks", lambda: Marks(self.sessions.rest(), self.ownership.topology))
+
+    def marked(self):
+        """What the topology's marks say (``resources.ownership.Marked``), read once a run; nothing is marked in a run without ownership."""
+        if self.ownership is None:
+            return Marked()
+        return self.shared("marked", lambda: self.marks().read())
 
     def shared(self, key, make):
         """The one object of the run made by ``make()`` under ``key``, made on first use."""

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import NAMESPACE
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import NAMESPACE, SUPERVISOR, Desired, address
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned, readdressed
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import catalog
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, NOT_MARKED, OWNED, Owner
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import KNOWN_AFTER_APPLY, plan_item, version_digest
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import Namespaces, namespace_vms
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import Namespaces, NamespaceSpec, namespace_vms
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.ownership import NAMESPACE_TYPE
 
 
 class NamespaceKind(Kind):
@@ -35,6 +38,47 @@ class NamespaceKind(Kind):
     def read_all(self, desired):
         infos = self._namespaces().read_infos([each.spec.name for each in desired]) if desired else {}
         return {each.address: infos[each.spec.name] for each in desired}
+
+    def orphans(self, desired, planned):
+        marked = self.context.marked()
+        gone = sorted(marked.namespaces - {each.spec.name for each in desired})
+        infos = self._namespaces().read_infos(gone) if gone else {}
+        found = []
+        for name, info in infos.items():
+            if info is None:
+                continue  # marked, then never made (a run cut short) or deleted since: nothing to remove
+            cluster = catalog(self.context).name_of(CLUSTER, info["cluster"])
+            parent = address(SUPERVISOR, cluster)
+            scope = {"orphan": True, "guest_clusters": sum(held == name for _api, held in marked.holding)}
+            found.append(
+                Desired(
+                    NAMESPACE,
+                    address(NAMESPACE, cluster, name),
+                    NamespaceSpec(name=name, state="absent"),
+                    (parent,) if parent in planned else (),
+                    scope,
+                    f"namespace {name}",
+                )
+            )
+        return found
+
+    def teardown(self, desired):
+        # Replaced with what it holds: its guest clusters are replaced first, so what is left goes with it.
+        return replace(desired, spec=NamespaceSpec(name=desired.spec.name, state="absent", force=True))
+
+    def owner(self, planned):
+        if planned.item.before is None:
+            return Owner(ABSENT)
+        marked, name = self.context.marked(), planned.desired.spec.name
+        return Owner(OWNED if name in marked.namespaces else NOT_MARKED, name in marked.protected_namespaces)
+
+    def mark(self, planned):
+        if self.context.ownership is not None:
+            self.context.marks().mark(NAMESPACE_TYPE, planned.desired.spec.name, protect=bool(planned.desired.scope.get("protect")))
+
+    def unmark(self, planned):
+        if self.context.ownership is not None:
+            self.context.marks().unmark(NAMESPACE_TYPE, planned.desired.spec.name)
 
     def plan(self, desired, live):
         return self._plan(desired, live, predicting=self.context.predicting)

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import SUPERVISOR
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import SUPERVISOR, Desired, address
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import REMOVE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned, readdressed
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, NOT_MARKED, OWNED, Owner
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import REPLACE, version_digest
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import Catalog
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, Catalog
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.ownership import CLUSTER_TYPE
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import DISABLE, ENABLE, FORCES_REENABLE, WorkloadManagement
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
+
+# How long the disable of a Supervisor whose entry left the topology may take (the default of wait_timeout).
+ORPHAN_WAIT_TIMEOUT = 1800
 
 
 def catalog(context):
@@ -27,9 +33,7 @@ def catalog(context):
 
 
 def workload_management(context):
-    return context.shared(
-        "workload_management", lambda: WorkloadManagement(context.sessions.rest(), context.sessions.vim_session, catalog=catalog(context))
-    )
+    return context.shared("workload_management", lambda: WorkloadManagement(context.sessions.rest(), context.sessions.vim_session, catalog=catalog(context)))
 
 
 def supervisor_states(context, clusters):
@@ -43,6 +47,39 @@ def supervisor_states(context, clusters):
 
 class SupervisorKind(Kind):
     name = SUPERVISOR
+
+    def orphans(self, desired, planned):
+        names = catalog(self.context)
+        named = {names.known_id(CLUSTER, each.spec.cluster) for each in desired}
+        found = []
+        for cluster_id in sorted(self.context.marked().clusters - named):
+            cluster = names.name_of(CLUSTER, cluster_id)
+            if cluster == cluster_id:
+                continue  # the cluster itself is gone, and its Supervisor with it
+            spec = SupervisorSpec(cluster=cluster, state="disabled", wait=True, wait_timeout=ORPHAN_WAIT_TIMEOUT)
+            found.append(Desired(SUPERVISOR, address(SUPERVISOR, cluster), spec, scope={"orphan": True}, path=f"the Supervisor of cluster {cluster}"))
+        return found
+
+    def teardown(self, desired):
+        spec = desired.spec
+        return replace(desired, spec=SupervisorSpec(cluster=spec.cluster, state="disabled", wait=True, wait_timeout=spec.wait_timeout))
+
+    def owner(self, planned):
+        if planned.view is None:
+            return Owner(ABSENT)
+        marked, cluster_id = self.context.marked(), planned.view["cluster_moid"]
+        return Owner(OWNED if cluster_id in marked.clusters else NOT_MARKED, cluster_id in marked.protected_clusters)
+
+    def mark(self, planned):
+        if self.context.ownership is not None:
+            self.context.marks().mark(CLUSTER_TYPE, self._cluster_id(planned), protect=bool(planned.desired.scope.get("protect")))
+
+    def unmark(self, planned):
+        if self.context.ownership is not None:
+            self.context.marks().unmark(CLUSTER_TYPE, self._cluster_id(planned))
+
+    def _cluster_id(self, planned):
+        return catalog(self.context).id_of(CLUSTER, planned.desired.spec.cluster, "cluster")
 
     def read_all(self, desired):
         states = supervisor_states(self.context, [each.spec.cluster for each in desired])

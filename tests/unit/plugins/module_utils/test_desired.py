@@ -24,7 +24,7 @@ def test_every_object_has_its_address_and_the_addresses_it_needs_first():
         "control_plane.C2": ("supervisor.C2",),
         "namespace.C2/team-b": ("supervisor.C2",),
     }
-    assert desired["guest_cluster.team-a/tkc-a"].scope == {"supervisor_cluster": "C1", "protect": False}
+    assert desired["guest_cluster.team-a/tkc-a"].scope == {"supervisor_cluster": "C1", "protect": False, "adopt": False}
     assert desired["namespace.C1/team-a"].path == "supervisors[0].namespaces[0]"
     assert desired["namespace.C1/team-a"].scope["protect"] is False
 

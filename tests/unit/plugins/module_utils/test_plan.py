@@ -100,7 +100,7 @@ def sample_plan():
 
 
 def test_the_summary_counts_the_way_terraform_does():
-    assert sample_plan().summary() == {"add": 2, "change": 1, "destroy": 2}
+    assert sample_plan().summary() == {"adopt": 0, "add": 2, "change": 1, "destroy": 2}
 
 
 def test_a_plan_survives_json():

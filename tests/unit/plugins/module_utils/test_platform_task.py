@@ -3,11 +3,42 @@
 import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine import planner
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, OWNED, Owner
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_item
 from ansible_collections.pacific.vsphere.plugins.module_utils.platform_task import PlatformFailed, argument_spec, run_platform
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import TopologyError
 from sample_topology import TOPOLOGY
+
+
+class FakeTagging:
+    """vCenter's tagging API as the marks and the lock use it: no marks yet, tags made and deleted in memory."""
+
+    def __init__(self):
+        self.tags = {}
+        self.attached = []
+
+    def post(self, path, *, params=None, json=None, what=None, idempotent=None):
+        action = (params or {}).get("action")
+        if action == "list-attached-objects-on-tags":
+            return []
+        if path.endswith("/tag") and action is None:
+            if json["tag_id"] in self.tags:
+                raise AlreadyExistsError("taken")
+            self.tags[json["tag_id"]] = json
+            return json["tag_id"]
+        if action == "attach":
+            self.attached.append(json["object_id"])
+        return None
+
+    def get(self, path, *, what=None):
+        tag_id = path.rsplit("/", 1)[1]
+        if tag_id not in self.tags:
+            raise NotFoundError("no such tag")
+        return self.tags[tag_id]
+
+    def delete(self, path, *, what=None):
+        self.tags.pop(path.rsplit("/", 1)[1], None)
 
 
 class FakeSessions:
@@ -15,7 +46,11 @@ class FakeSessions:
 
     def __init__(self, connection, *, login_port):
         self.connection = connection
+        self.tagging = FakeTagging()
         FakeSessions.opened += 1
+
+    def rest(self):
+        return self.tagging
 
     def __enter__(self):
         return self
@@ -42,6 +77,9 @@ def applied(monkeypatch):
             def plan_deferred(self, desired):
                 return Planned(desired, plan_item(desired.address, None, {"limit": 1}), deferred=True)
 
+            def owner(self, planned):
+                return Owner(OWNED if planned.view is not None else ABSENT)
+
             def apply(self, planned, phase):
                 if planned.desired.address == "supervisor.C2":
                     raise PacificError("Failed to enable Workload Management on cluster 'C2': no")
@@ -66,7 +104,7 @@ def test_check_mode_plans_and_applies_nothing(applied):
     assert applied == []
     assert result["changed"] is True
     assert [(each["address"], each["status"]) for each in result["results"]] == [("namespace.C1/team-a", "planned"), ("namespace.C2/team-b", "unchanged")]
-    assert result["summary"] == {"add": 0, "change": 1, "destroy": 0}
+    assert result["summary"] == {"adopt": 0, "add": 0, "change": 1, "destroy": 0}
     assert result["diff"]["after"]["namespace.C1/team-a"] == {"limit": 2}
     assert result["resources"] == {"namespace.C1/team-a": {"limit": 1}, "namespace.C2/team-b": {"limit": 1}}
 

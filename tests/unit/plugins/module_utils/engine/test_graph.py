@@ -46,4 +46,4 @@ def test_a_target_brings_its_dependencies_and_not_its_dependents():
         edges=(("supervisor.C0", "spherelet.C0"), ("namespace.C0/a", "supervisor.C0"), ("guest_cluster.a/x", "namespace.C0/a")),
     )
 
-    assert closure(plan, ["namespace.C0/a"]) == {"namespace.C0/a", "supervisor.C0", "spherelet.C0"}
+    assert closure(["namespace.C0/a"], plan.dependencies) == {"namespace.C0/a", "supervisor.C0", "spherelet.C0"}

@@ -6,9 +6,12 @@ import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine import planner
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import Desired
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import PUT
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned, RunContext
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, NONE, UPDATE, plan_item
+
+# A run without ownership marks: the kinds' plans as they are.
+CONTEXT = RunContext(None, read_descriptor=None)
 
 
 class Recorder:
@@ -68,7 +71,7 @@ def platform(**changes):
 
 
 def test_each_kind_is_read_once_for_all_its_objects(recorder):
-    platform_plan = planner.make_plan(platform(), context=None)
+    platform_plan = planner.make_plan(platform(), context=CONTEXT)
 
     assert sorted(recorder.reads) == [
         ("control_plane", ["control_plane.C1"]),
@@ -84,19 +87,19 @@ def test_each_kind_is_read_once_for_all_its_objects(recorder):
 def test_children_of_a_new_supervisor_are_deferred_and_the_supervisor_itself_is_read(recorder):
     recorder.missing = {"spherelet.C1", "supervisor.C1"}
 
-    platform_plan = planner.make_plan(platform(), context=None)
+    platform_plan = planner.make_plan(platform(), context=CONTEXT)
 
     assert sorted(recorder.deferred) == ["control_plane.C1", "guest_cluster.a/x", "namespace.C1/a", "namespace.C1/b"]
     # Nothing under the new Supervisor is read: it cannot be there yet.
     assert sorted(recorder.reads) == [("spherelet", ["spherelet.C1"]), ("supervisor", ["supervisor.C1"])]
     assert {item.action for item in platform_plan.plan.items} == {CREATE}
-    assert platform_plan.plan.summary() == {"add": 6, "change": 0, "destroy": 0}
+    assert platform_plan.plan.summary() == {"adopt": 0, "add": 6, "change": 0, "destroy": 0}
 
 
 def test_only_the_child_of_a_new_namespace_is_deferred(recorder):
     recorder.missing = {"namespace.C1/a"}
 
-    planner.make_plan(platform(), context=None)
+    planner.make_plan(platform(), context=CONTEXT)
 
     assert recorder.deferred == ["guest_cluster.a/x"]
 
@@ -104,14 +107,14 @@ def test_only_the_child_of_a_new_namespace_is_deferred(recorder):
 def test_edges_leave_out_what_the_run_does_not_plan(recorder):
     desired = [each for each in platform() if each.kind in ("namespace", "guest_cluster")]
 
-    platform_plan = planner.make_plan(desired, context=None, subject={"vcenter": "vc:443"})
+    platform_plan = planner.make_plan(desired, context=CONTEXT, subject={"vcenter": "vc:443"})
 
     assert platform_plan.plan.edges == (("guest_cluster.a/x", "namespace.C1/a"),)
     assert platform_plan.plan.subject == {"vcenter": "vc:443"}
 
 
 def test_apply_runs_each_changed_object_through_its_kind(recorder):
-    platform_plan = planner.make_plan(platform(change=["namespace.C1/b", "control_plane.C1"]), context=None)
+    platform_plan = planner.make_plan(platform(change=["namespace.C1/b", "control_plane.C1"]), context=CONTEXT)
 
     outcome = planner.apply_plan(platform_plan, parallelism=2)
 
@@ -129,7 +132,7 @@ def test_a_parent_to_be_deleted_does_not_defer_its_children_even_when_its_delete
 
     monkeypatch.setitem(planner.KIND_CLASSES, "namespace", DeletedNamespace)
 
-    planner.make_plan(platform(), context=None)
+    planner.make_plan(platform(), context=CONTEXT)
 
     assert recorder.deferred == []
     assert ("guest_cluster", ["guest_cluster.a/x"]) in recorder.reads
@@ -149,7 +152,7 @@ def test_a_plan_that_would_destroy_a_protected_entry_fails_naming_it_before_anyt
     ]
 
     with pytest.raises(InvalidArgumentError) as raised:
-        planner.make_plan(desired, context=None)
+        planner.make_plan(desired, context=CONTEXT)
 
     assert raised.value.message == (
         "supervisors[0].namespaces[0].protect: namespace.C1/a is protected, and the plan would destroy it:"

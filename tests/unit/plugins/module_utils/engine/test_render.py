@@ -64,6 +64,6 @@ def test_machine_readable_lines_parse_and_name_their_type():
 
     assert [record["type"] for record in records] == ["planned_change"] * 4 + ["change_summary"]
     assert records[0]["change"] == {"resource": {"addr": "namespace.C1/a", "resource_type": "namespace", "resource_name": "C1/a"}, "action": "update"}
-    assert records[-1]["changes"] == {"add": 2, "change": 1, "remove": 2, "operation": "plan"}
+    assert records[-1]["changes"] == {"add": 2, "change": 1, "import": 0, "remove": 2, "operation": "plan"}
     progress = json.loads(event_json_line(Event(RUNNING, "supervisor.C1", "create", "put", elapsed=12)))
     assert (progress["type"], progress["hook"]["elapsed_seconds"], progress["@level"]) == ("apply_progress", 12, "info")
