@@ -18,7 +18,7 @@ import os
 import sys
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import RestClient
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, PRESENT, desired_specs
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, KINDS, PRESENT, desired_specs
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_PARALLELISM, FAILED, SKIPPED, done_summary, item_results
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import closure
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import Ownership
@@ -219,7 +219,9 @@ def _planned(args, topology_file, operation, context):
     if args.target:
         desired = _targeted(desired, args.target)
     subject = {"topology": topology_file.digest, "vcenter": topology_file.connection.endpoint}
-    return make_plan(desired, context, subject=subject, replace_addresses=getattr(args, "replace", []))
+    # A targeted run covers some objects, not whole kinds: what the file leaves out is not looked for as removed.
+    covered = () if args.target else KINDS
+    return make_plan(desired, context, subject=subject, replace_addresses=getattr(args, "replace", []), kinds=covered)
 
 
 def _targeted(desired, targets):

@@ -67,8 +67,14 @@ def check_current(path, record, saved, topology_file, fresh):
 
 
 def check_unchanged(earlier, fresh, what):
-    """Raise StalePlan, naming the objects, unless ``fresh`` was planned from the live versions ``earlier`` was, for the same objects."""
-    stale = stale_addresses(earlier, fresh.fingerprint)
-    if stale or [item.address for item in earlier.items] != [item.address for item in fresh.items]:
+    """Raise StalePlan, naming the objects, unless ``fresh`` does what ``earlier`` said or less, planned from the same live versions.
+
+    An object whose change is no longer needed (a wait that ended) is fine;
+    one that would now be changed otherwise than ``earlier`` says is not.
+    """
+    shown = {item.address: item.action for item in earlier.items}
+    moved = [item.address for item in fresh.items if item.changed and shown.get(item.address) != item.action]
+    stale = sorted({*stale_addresses(earlier, fresh.fingerprint), *moved})
+    if stale or list(shown) != [item.address for item in fresh.items]:
         changed = ", ".join(stale) or "the objects it covers"
         raise StalePlan(f"{what} is stale: {changed} changed since the plan was made: run pacific plan again")

@@ -75,9 +75,9 @@ options:
     default: 10
   adopt:
     description:
-      - Take over every existing object of the topology that no topology has marked: mark it as managed by this
-        one, and change nothing else about it in this run.
-      - Without it, only entries with C(adopt: true) are taken over.
+      - "Take over every existing object of the topology that no topology has marked: mark it as managed by this
+        one, and change nothing else about it in this run."
+      - "Without it, only entries with C(adopt: true) are taken over."
     type: bool
     default: false
   allow_replace:
@@ -85,13 +85,13 @@ options:
       - Carry out a plan that replaces objects. A Supervisor is replaced (disabled and enabled again) when a setting
         vCenter cannot change on an enabled one differs, such as C(service_cidr); its namespaces and guest clusters,
         with their workloads, are replaced with it.
-      - Without it, a run whose plan replaces anything fails before any change, naming what and why; check mode
-        shows the plan either way. A C(protect: true) entry is never replaced.
+      - "Without it, a run whose plan replaces anything fails before any change, naming what and why; check mode
+        shows the plan either way. A C(protect: true) entry is never replaced."
     type: bool
     default: false
   lock_timeout:
     description:
-      - Seconds to wait for the topology's lock when another run holds it; V(0) fails at once, naming the holder.
+      - "Seconds to wait for the topology's lock when another run holds it; V(0) fails at once, naming the holder."
     type: int
     default: 0
 extends_documentation_fragment:

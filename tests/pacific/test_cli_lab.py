@@ -1,81 +1,9 @@
-"""The pacific command against the lab, as a user runs it: its own process, the example topology, no Ansible in the loop.
-
-Needs a running lab (`make lab-up`) and its topology exported as data
-(`tools/export_lab_topology.yml`); `make pacific-test` does both.
-"""
+"""The pacific command against the lab, as a user runs it: its own process, the example topology, no Ansible in the loop."""
 
 import json
-import os
-import pathlib
-import shlex
-import subprocess
-import sys
-import urllib.request
 
-import pytest
 import yaml
-
-RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", pathlib.Path(__file__).resolve().parents[2] / "lab" / ".run"))
-TOPOLOGY = RUN_DIR / "topology.yml"
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
-from request_summary import mutates  # noqa: E402  (the one list of what only reads)
-
-
-def secrets():
-    """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote."""
-    values = {}
-    for line in (RUN_DIR / "pacific.env").read_text().splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        values[name] = shlex.split(value)[0]
-    return values
-
-
-def pacific(*args, input=None, check_exit=None, topology=TOPOLOGY):
-    """Run `pacific ARGS -f TOPOLOGY -login-port 6443` (the lab serves /wcp/login on 6443); return (exit, stdout, stderr)."""
-    command = [sys.executable, "-m", "pacific", *args]
-    if topology is not None:
-        command += ["-f", str(topology)]
-    command += ["-login-port", "6443", "-no-color"]
-    # Without the collection on a path: pacific finds its engine by itself.
-    environ = {key: value for key, value in os.environ.items() if key not in ("ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH")}
-    done = subprocess.run(command, capture_output=True, text=True, input=input, env={**environ, **secrets()}, timeout=600, cwd="/")
-    if check_exit is not None:
-        assert done.returncode == check_exit, done.stdout + done.stderr
-    return done.returncode, done.stdout, done.stderr
-
-
-class Control:
-    def __init__(self):
-        self.url = json.loads((RUN_DIR / "endpoints.json").read_text())["control"]
-
-    def call(self, method, path, document=None):
-        data = None if document is None else json.dumps(document).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=180) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def client_requests(self):
-        return self.call("GET", "/requests?origin=client")
-
-
-@pytest.fixture(scope="module")
-def control():
-    lab = Control()
-    lab.call("POST", "/reset")
-    lab.call("POST", "/time-scale", {"scale": 0.01})
-    yield lab
-    lab.call("POST", "/reset")
-
-
-@pytest.fixture(scope="module")
-def built(control):
-    """The example platform, built by pacific apply from an empty lab."""
-    exit_code, plan_output, _ = pacific("plan", "-detailed-exitcode")
-    assert exit_code == 2, plan_output
-    exit_code, output, errors = pacific("apply", "-auto-approve")
-    assert exit_code == 0, output + errors
-    return plan_output, output
+from pacific_support import TOPOLOGY, VcenterRest, mutates, pacific, secrets
 
 
 def test_a_plan_of_an_empty_lab_lists_everything_to_add(built):
@@ -141,8 +69,7 @@ def test_a_saved_plan_applies_unless_the_platform_changed_since(built, control, 
     control.call("DELETE", "/requests")
 
     # team-b changes behind pacific's back, through vCenter's REST API.
-    endpoints = json.loads((RUN_DIR / "endpoints.json").read_text())["vcenter"]
-    rest_patch(endpoints, "/api/vcenter/namespaces/instances/team-b", {"description": "changed elsewhere"})
+    VcenterRest().ok("PATCH", "/api/vcenter/namespaces/instances/team-b", json={"description": "changed elsewhere"})
 
     exit_code, output, errors = pacific("apply", str(stale), topology=None)
     assert exit_code == 1
@@ -208,12 +135,3 @@ def test_destroy_removes_everything_in_reverse_order(built, control):
     assert order.index("guest_cluster.team-a/tkc-a") < order.index("namespace.DC0_C0/team-a") < order.index("supervisor.DC0_C0")
     exit_code, output, _ = pacific("plan", "-detailed-exitcode")
     assert exit_code == 2 and "Plan: 11 to add" in output
-
-
-def rest_patch(vcenter, path, document):
-    import requests
-
-    base = f"https://{vcenter['hostname']}:{vcenter['port']}"
-    token = requests.post(base + "/api/session", auth=(vcenter["username"], vcenter["password"]), verify=vcenter["ca_cert"], timeout=30).json()
-    answer = requests.patch(base + path, json=document, headers={"vmware-api-session-id": token}, verify=vcenter["ca_cert"], timeout=30)
-    assert answer.status_code == 204, answer.text

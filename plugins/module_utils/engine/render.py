@@ -124,6 +124,8 @@ def _item_lines(item, color):
         else:
             forces = " # forces replacement" if any(key == force or key.startswith(force + ".") for force in item.forces) else ""
             lines.append(f"      {_paint('~', color)} {key} = {value_text(old)} -> {value_text(new)}{forces}")
+    if item.action == UPDATE and unchanged == len(set(before) | set(after)):
+        lines.extend(f"        # {reason}" for reason in item.reasons)  # nothing the user sets changes: say why it is touched
     if unchanged:
         lines.append(f"        # ({unchanged} unchanged attribute{'s' if unchanged > 1 else ''} hidden)")
     lines.extend(["    }", ""])

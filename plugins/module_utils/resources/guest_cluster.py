@@ -312,7 +312,7 @@ class GuestClusters:
         applied_version = answer["metadata"].get("resourceVersion") if item.changed else None
 
         def settled(obj):
-            return _fresh(obj, applied_version) and (_ready(obj) or _failure(obj) is not None)
+            return _fresh(obj, applied_version) and (is_ready(obj) or _failure(obj) is not None)
 
         state = answer
         if not settled(state):
@@ -428,7 +428,8 @@ def _deleting(obj):
     return bool(obj["metadata"].get("deletionTimestamp"))
 
 
-def _ready(obj):
+def is_ready(obj):
+    """Whether the cluster is Ready (and not being deleted)."""
     condition = _condition(obj, "Ready")
     return condition is not None and condition.get("status") == "True" and not _deleting(obj)
 

@@ -23,8 +23,8 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.super
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, NOT_MARKED, OWNED, Owner
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import NotFoundError, ResourceBusyError, UnauthorizedError
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import API_RESOURCES
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import KNOWN_AFTER_APPLY, plan_item
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusters, describe
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import KNOWN_AFTER_APPLY, UPDATE, plan_item
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusters, describe, is_ready
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.ownership import LABEL, PROTECT_LABEL
 from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
@@ -145,8 +145,12 @@ class GuestClusterKind(Kind):
             self._wait_for_namespace(host, desired.spec.namespace)
         work = clusters.plan(desired.spec, obj, labels=self._labels(desired))
         outcome = clusters.preview(work)
+        item = readdressed(outcome.item, desired.address)
+        if obj is not None and desired.spec.state == "present" and not item.changed and not is_ready(obj):
+            # Made by a run cut short, or still building: applying waits until it is Ready.
+            item = replace(item, action=UPDATE, reasons=("not Ready yet: waiting for it is part of the apply",))
         version = None if obj is None else f"{obj['metadata'].get('uid')}/{obj['metadata'].get('generation')}"
-        return Planned(desired, readdressed(outcome.item, desired.address), version, (host, work), describe(obj))
+        return Planned(desired, item, version, (host, work), describe(obj))
 
     def _wait_for_namespace(self, host, namespace):
         """vCenter makes a new namespace on its Supervisor a moment after it reports it: wait for it (reads only, bounded)."""

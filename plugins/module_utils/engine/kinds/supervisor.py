@@ -17,10 +17,10 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired imp
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import REMOVE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned, readdressed
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, NOT_MARKED, OWNED, Owner
-from ansible_collections.pacific.vsphere.plugins.module_utils.plan import REPLACE, version_digest
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import REPLACE, UPDATE, version_digest
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, Catalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.ownership import CLUSTER_TYPE
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import DISABLE, ENABLE, FORCES_REENABLE, WorkloadManagement
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import CONFIGURING, DISABLE, ENABLE, FORCES_REENABLE, WorkloadManagement
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
 
 # How long the disable of a Supervisor whose entry left the topology may take (the default of wait_timeout).
@@ -91,8 +91,12 @@ class SupervisorKind(Kind):
         if work.forces_reenable:
             forced = tuple(reason.split(":", 1)[0] for reason in item.reasons if FORCES_REENABLE in reason) or ("config_status",)
             item = replace(item, action=REPLACE, forces=forced)
-        view = None if live.info is None else {"config_status": live.status, **(work.item.before or {})}
-        return Planned(desired, item, None if view is None else version_digest(view), work, live.summary())
+        elif live.status == CONFIGURING and desired.spec.state != "disabled" and not item.changed:
+            # An enable or update in progress (a run cut short): applying waits until it is RUNNING.
+            item = replace(item, action=UPDATE, reasons=("config_status is CONFIGURING: waiting for RUNNING is part of the apply",))
+        # The version is what the user sets: a status that moves on by itself (CONFIGURING, then RUNNING) does not make a plan stale.
+        version = None if live.info is None else version_digest(work.item.before or {})
+        return Planned(desired, item, version, work, live.summary())
 
     def plan_deferred(self, desired):
         raise AssertionError("a Supervisor's parent, Spherelet, is always read")

@@ -1,0 +1,141 @@
+"""What the lab tests of pacific share: running the command as a user does, the lab's control API and REST API, the outputs seen.
+
+Needs a running lab (`make lab-up`) and its topology exported as data
+(`tools/export_lab_topology.yml`); `make pacific-test` does both.
+"""
+
+import json
+import os
+import pathlib
+import shlex
+import subprocess
+import sys
+import urllib.request
+
+import requests
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", ROOT / "lab" / ".run"))
+TOPOLOGY = RUN_DIR / "topology.yml"
+sys.path.insert(0, str(ROOT / "tools"))
+from request_summary import control_url, mutates  # noqa: E402,F401  (the one list of what only reads)
+
+# Every output of every pacific run of the session, to look for secrets in.
+OUTPUTS = []
+
+
+def secrets():
+    """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote."""
+    values = {}
+    for line in (RUN_DIR / "pacific.env").read_text().splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name] = shlex.split(value)[0]
+    return values
+
+
+def command(*args, topology=TOPOLOGY):
+    """The command line of `pacific ARGS -f TOPOLOGY -login-port 6443` (the lab serves /wcp/login on 6443)."""
+    line = [sys.executable, "-m", "pacific", *args]
+    if topology is not None:
+        line += ["-f", str(topology)]
+    return line + ["-login-port", "6443", "-no-color"]
+
+
+def environment():
+    # Without the collection on a path: pacific finds its engine by itself.
+    environ = {key: value for key, value in os.environ.items() if key not in ("ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH")}
+    return {**environ, **secrets()}
+
+
+def pacific(*args, input=None, check_exit=None, topology=TOPOLOGY):
+    """Run pacific; return (exit, stdout, stderr)."""
+    done = subprocess.run(command(*args, topology=topology), capture_output=True, text=True, input=input, env=environment(), timeout=600, cwd="/")
+    OUTPUTS.extend((done.stdout, done.stderr))
+    if check_exit is not None:
+        assert done.returncode == check_exit, done.stdout + done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+def started(*args, topology=TOPOLOGY):
+    """pacific running in the background, its output a line at a time (stderr merged)."""
+    return subprocess.Popen(
+        command(*args, topology=topology), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment(), cwd="/", bufsize=1
+    )
+
+
+def topology_with(path, change):
+    """A copy of the lab's topology, changed by ``change(document)``, written to ``path``."""
+    document = yaml.safe_load(TOPOLOGY.read_text())
+    change(document)
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def namespace_entry(document, name):
+    return next(namespace for supervisor in document["supervisors"] for namespace in supervisor["namespaces"] if namespace["name"] == name)
+
+
+class Control:
+    def __init__(self):
+        self.url = control_url(RUN_DIR)
+
+    def call(self, method, path, document=None):
+        data = None if document is None else json.dumps(document).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=180) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def client_requests(self):
+        return self.call("GET", "/requests?origin=client")
+
+
+class VcenterRest:
+    """vCenter's REST API with one session, the lab's CA trusted (REQUESTS_CA_BUNDLE would override it)."""
+
+    def __init__(self):
+        vcenter = json.loads((RUN_DIR / "endpoints.json").read_text())["vcenter"]
+        self.base = f"https://{vcenter['hostname']}:{vcenter['port']}"
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.http.verify = vcenter["ca_cert"]
+        token = self.http.post(self.base + "/api/session", auth=(vcenter["username"], vcenter["password"]), timeout=30).json()
+        self.http.headers["vmware-api-session-id"] = token
+
+    def request(self, method, path, **options):
+        return self.http.request(method, self.base + path, timeout=30, **options)
+
+    def ok(self, method, path, **options):
+        answer = self.request(method, path, **options)
+        assert answer.status_code in (200, 201, 204), f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json() if answer.content else None
+
+
+def vsphere_inventory():
+    """What vim25 shows, read with pyVmomi: ``(cluster, name)`` of each VM, DRS rule names by cluster, hosts in maintenance mode."""
+    import ssl
+
+    from pyVim.connect import Disconnect, SmartConnect
+    from pyVmomi import vim
+
+    vcenter = json.loads((RUN_DIR / "endpoints.json").read_text())["vcenter"]
+    context = ssl.create_default_context(cafile=vcenter["ca_cert"])
+    service = SmartConnect(host=vcenter["hostname"], port=vcenter["port"], user=vcenter["username"], pwd=vcenter["password"], sslContext=context)
+    try:
+        content = service.RetrieveContent()
+
+        def every(kind):
+            view = content.viewManager.CreateContainerView(content.rootFolder, [kind], True)
+            try:
+                return list(view.view)
+            finally:
+                view.Destroy()
+
+        return {
+            "vms": sorted((vm.runtime.host.parent.name, vm.name) for vm in every(vim.VirtualMachine)),
+            "rules": {cluster.name: sorted(rule.name for rule in cluster.configurationEx.rule or ()) for cluster in every(vim.ClusterComputeResource)},
+            "in_maintenance": sorted(host.name for host in every(vim.HostSystem) if host.runtime.inMaintenanceMode),
+        }
+    finally:
+        Disconnect(service)
