@@ -174,7 +174,8 @@ def test_force_unlock_frees_a_lock_whose_holder_is_gone(built, tmp_path):
     vcenter = json.loads((RUN_DIR / "endpoints.json").read_text())["vcenter"]
     connection = VCenterConnection(vcenter["hostname"], vcenter["username"], vcenter["password"], port=vcenter["port"], ca_cert=vcenter["ca_cert"])
     with RestClient(connection) as rest:
-        held = PlatformLock(rest, "default").acquire(LockInfo("0b5e6f1c-0000-4000-8000-000000000001", "apply", "ci@runner-7", "runner-7", 4242, "2026-12-01T00:00:00+00:00", "default"))
+        elsewhere = LockInfo("0b5e6f1c-0000-4000-8000-000000000001", "apply", "ci@runner-7", "runner-7", 4242, "2026-12-01T00:00:00+00:00", "default")
+        held = PlatformLock(rest, "default").acquire(elsewhere)
     quota = topology_with(tmp_path / "quota.yml", lambda document: namespace_entry(document, "team-b").update(memory_limit="20Gi"))
 
     exit_code, _, errors = pacific("apply", "-auto-approve", topology=quota)
