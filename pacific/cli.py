@@ -5,7 +5,10 @@
 The live platform is the state: every command reads it with the engine's
 batched reads (one session per endpoint), plans from it and, for apply and
 destroy, carries the plan out in dependency order, independent objects at
-once. Options take one dash or two (``-auto-approve``, ``--auto-approve``).
+once. What a topology manages is marked in the platform under its name
+(``engine.ownership``); apply and destroy hold its lock in vCenter while
+they change anything (``resources.platform_lock``), plan takes none.
+Options take one dash or two (``-auto-approve``, ``--auto-approve``).
 Exit codes: 0 success, 1 error; ``plan -detailed-exitcode``: 0 no changes,
 1 error, 2 changes.
 """
@@ -345,7 +348,7 @@ def parser():
     _locking(apply_parser)
     apply_parser.set_defaults(run=apply_command)
 
-    destroy_parser = commands.add_parser("destroy", add_help=False, help="remove everything the topology describes, in reverse dependency order")
+    destroy_parser = commands.add_parser("destroy", add_help=False, help="remove everything the topology manages, in reverse dependency order")
     _common(destroy_parser)
     _planning(destroy_parser)
     _flag(destroy_parser, "auto-approve", dest="auto_approve", action="store_true", help="do not ask before destroying")
