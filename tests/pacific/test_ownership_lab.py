@@ -189,13 +189,14 @@ def test_force_unlock_frees_a_lock_whose_holder_is_gone(built, tmp_path):
     pacific("apply", "-auto-approve", check_exit=0)
 
 
-# The moments an apply from an empty lab is killed at, in the order the build reaches them.
+# The moments an apply from an empty lab is killed at, in the order the build reaches them: each run
+# goes on from what the one before left, so each reaches the next moment.
 KILL_MOMENTS = (
-    "spherelet.DC0_C0: Creating...",
-    "supervisor.DC0_C0: Creating...",
-    "namespace.DC0_C0/team-a: Creating...",
-    "guest_cluster.team-a/tkc-a: Creating...",
-    "guest_cluster.platform/capi-platform: Creating...",
+    ("the plan is shown", lambda line: line.startswith("Plan: ")),
+    ("Spherelet is being installed", lambda line: line.startswith("spherelet.") and line.rstrip().endswith("Creating...")),
+    ("a Supervisor is being enabled", lambda line: line.startswith("supervisor.") and line.rstrip().endswith("Creating...")),
+    ("a namespace is being made", lambda line: line.startswith("namespace.") and line.rstrip().endswith("Creating...")),
+    ("a guest cluster is being built", lambda line: line.startswith("guest_cluster.") and line.rstrip().endswith(("Creating...", "Modifying..."))),
 )
 
 
@@ -203,12 +204,12 @@ def test_applies_killed_at_five_moments_converge_with_no_duplicate(control):
     control.call("POST", "/reset")
     control.call("POST", "/time-scale", {"scale": 0.02})
     killed_at, takeovers = [], 0
-    for moment in KILL_MOMENTS:
+    for moment, reached in KILL_MOMENTS:
         run = started("apply", "-auto-approve")
         seen = []
         for line in run.stdout:
             seen.append(line)
-            if line.startswith(moment):
+            if reached(line):
                 run.kill()  # SIGKILL: no cleanup of any kind
                 killed_at.append(moment)
                 break
@@ -219,16 +220,23 @@ def test_applies_killed_at_five_moments_converge_with_no_duplicate(control):
 
     exit_code, output, errors = pacific("apply", "-auto-approve")
 
-    assert killed_at == list(KILL_MOMENTS)
-    assert takeovers >= 4  # each run after a kill found the lock of the killed one, and took it over
+    assert killed_at == [moment for moment, _reached in KILL_MOMENTS]
+    assert takeovers >= 3  # a run after a kill during the apply found the killed one's lock, and took it over
     assert exit_code == 0, output + errors
     pacific("plan", "-detailed-exitcode", check_exit=0)
     inventory = vsphere_inventory()
     supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
     assert len(supervisor_vms) == len(set(supervisor_vms)) == 6  # three per Supervisor
     assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}
-    guest_vms = [vm for vm in inventory["vms"] if vm[1].startswith(("tkc-a", "capi-platform"))]
-    assert len(guest_vms) == len(set(guest_vms)) == 4  # one control-plane node and one worker each
+    # One control-plane node and one worker each, once the controllers are done (a node replacement
+    # they still run holds old and new nodes for a moment): waited for, with a deadline.
+    deadline = time.monotonic() + 60
+    while True:
+        guest_vms = [vm for vm in vsphere_inventory()["vms"] if vm[1].startswith(("tkc-a", "capi-platform"))]
+        if len(guest_vms) <= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert len(guest_vms) == len(set(guest_vms)) == 4, guest_vms
     assert inventory["in_maintenance"] == []
     names = [each["namespace"] for each in VcenterRest().ok("GET", INSTANCES)]
     assert sorted(names) == ["platform", "team-a", "team-b"]
@@ -239,7 +247,7 @@ def test_no_output_of_these_runs_holds_a_secret(tmp_path):
     pacific("show", str(tmp_path / "saved.plan"), topology=None, check_exit=0)
     seen = "\n".join([*OUTPUTS, (tmp_path / "saved.plan").read_text(), (RUN_DIR / "lab.log").read_text()])
     for name, value in secrets().items():
-        assert value not in seen, name
+        assert value not in seen, f"{name} appears: {seen[max(seen.find(value) - 300, 0):seen.find(value) + 50]}"
 
 
 @pytest.fixture(scope="module", autouse=True)

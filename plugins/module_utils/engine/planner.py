@@ -156,8 +156,9 @@ def _plan_kind(kind, desired, planned):
 
 def _is_new(parent):
     # A deferred create is a create; a deferred delete (planned again when applied) is not new. The children
-    # of a replaced parent exist: they are read, and replaced with it (_replacements).
-    return parent is not None and parent.item.action == CREATE
+    # of a replaced parent exist: they are read, and replaced with it (_replacements). A parent still being
+    # made (a Supervisor CONFIGURING after a run cut short) cannot take children yet: they wait for it.
+    return parent is not None and (parent.item.action == CREATE or parent.settling)
 
 
 def apply_plan(platform_plan, *, parallelism=DEFAULT_PARALLELISM, on_event=lambda event: None, heartbeat=DEFAULT_HEARTBEAT):

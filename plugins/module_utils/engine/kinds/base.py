@@ -30,7 +30,9 @@ class Planned:
 
     ``work`` is the resource's own plan; ``view`` the object as read, as the
     ``*_info`` modules show it (None when it does not exist); ``deferred``
-    says the object could not be read because its parent is made by this run.
+    says the object could not be read because its parent is made by this run;
+    ``settling`` that the object is still being made (an enable in progress),
+    so what depends on it is planned like the children of an object this run makes.
     """
 
     desired: Any
@@ -39,6 +41,7 @@ class Planned:
     work: Any = None
     view: Optional[dict] = None
     deferred: bool = False
+    settling: bool = False
 
 
 def readdressed(item, address):

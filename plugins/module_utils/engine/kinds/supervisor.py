@@ -91,12 +91,13 @@ class SupervisorKind(Kind):
         if work.forces_reenable:
             forced = tuple(reason.split(":", 1)[0] for reason in item.reasons if FORCES_REENABLE in reason) or ("config_status",)
             item = replace(item, action=REPLACE, forces=forced)
-        elif live.status == CONFIGURING and desired.spec.state != "disabled" and not item.changed:
+        settling = live.status == CONFIGURING and desired.spec.state != "disabled"
+        if settling and not item.changed:
             # An enable or update in progress (a run cut short): applying waits until it is RUNNING.
             item = replace(item, action=UPDATE, reasons=("config_status is CONFIGURING: waiting for RUNNING is part of the apply",))
         # The version is what the user sets: a status that moves on by itself (CONFIGURING, then RUNNING) does not make a plan stale.
         version = None if live.info is None else version_digest(work.item.before or {})
-        return Planned(desired, item, version, work, live.summary())
+        return Planned(desired, item, version, work, live.summary(), settling=settling)
 
     def plan_deferred(self, desired):
         raise AssertionError("a Supervisor's parent, Spherelet, is always read")
