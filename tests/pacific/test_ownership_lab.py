@@ -230,7 +230,7 @@ def test_applies_killed_at_five_moments_converge_with_no_duplicate(control):
     assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}
     # The guest clusters pacific applied exist once each (their nodes are the lab controllers' doing, see below).
     clusters = [each for each in vsphere_inventory()["vms"] if each[1].startswith(("tkc-a-control-plane", "capi-platform-control-plane"))]
-    assert {name.rsplit("-", 2)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}
+    assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}
     assert inventory["in_maintenance"] == []
     names = [each["namespace"] for each in VcenterRest().ok("GET", INSTANCES)]
     assert sorted(names) == ["platform", "team-a", "team-b"]
