@@ -184,22 +184,13 @@ class Tagging:
     def attach_many_to_object(self, body):
         require(specs.TAGS_ON_OBJECT_BODY, body, "body")
         with self._lock:
-            return self._batch_tags(lambda tag: self._attach(tag, body["object_id"]), body["tag_ids"])
+            # An unknown tag is an error message of the batch, not of the call.
+            return self._batch(lambda tag_id: self._attach(self._tag(tag_id), body["object_id"]), body["tag_ids"])
 
     def detach_many_from_object(self, body):
         require(specs.TAGS_ON_OBJECT_BODY, body, "body")
         with self._lock:
-            return self._batch_tags(lambda tag: self._detach(tag, body["object_id"]), body["tag_ids"])
-
-    def _batch_tags(self, operation, tag_ids):
-        """A BatchResult over tags: an unknown tag is an error message of the batch, not of the call."""
-        messages = []
-        for tag_id in tag_ids:
-            try:
-                operation(self._tag(tag_id))
-            except errors.ApiError as error:
-                messages.extend(error.messages)
-        return {"success": not messages, "error_messages": messages}
+            return self._batch(lambda tag_id: self._detach(self._tag(tag_id), body["object_id"]), body["tag_ids"])
 
     def list_attached_objects(self, tag_id):
         return list(self._tag(tag_id)["objects"])
@@ -246,12 +237,12 @@ class Tagging:
             self._store.put(TAG, tag["id"], tag)
 
     @staticmethod
-    def _batch(operation, object_ids):
-        """A TagAssociation.BatchResult: each object on its own, failures as messages."""
+    def _batch(operation, items):
+        """A TagAssociation.BatchResult: each item (object or tag) on its own, failures as messages."""
         messages = []
-        for object_id in object_ids:
+        for item in items:
             try:
-                operation(object_id)
+                operation(item)
             except errors.ApiError as error:
                 messages.extend(error.messages)
         return {"success": not messages, "error_messages": messages}
