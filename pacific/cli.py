@@ -20,6 +20,7 @@ import json
 import os
 import sys
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_PARALLELISM, MAX_WAIT_SECONDS
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import RestClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, KINDS, PRESENT, desired_specs
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_PARALLELISM, FAILED, SKIPPED, done_summary, item_results
@@ -34,7 +35,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.render impo
     plan_text,
     progress_line,
 )
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run, platform_locked
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import check_references, engine_run, platform_locked
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.platform_lock import PlatformLock
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import TopologyError, validate
@@ -224,6 +225,7 @@ def _planned(args, topology_file, operation, context):
     subject = {"topology": topology_file.digest, "vcenter": topology_file.connection.endpoint}
     # A targeted run covers some objects, not whole kinds: what the file leaves out is not looked for as removed.
     covered = () if args.target else KINDS
+    check_references(topology_file.topology, context)
     return make_plan(desired, context, subject=subject, replace_addresses=getattr(args, "replace", []), kinds=covered)
 
 
@@ -281,7 +283,7 @@ def _common(parser, *, file_required=True):
     parser.add_argument("-f", "-file", "--file", required=file_required, metavar="TOPOLOGY", help="the topology file (YAML)")
     _flag(parser, "no-color", dest="no_color", action="store_true", help="no colors in the output (also NO_COLOR)")
     _flag(parser, "json", action="store_true", help="one JSON object a line, as Terraform's machine-readable UI")
-    _flag(parser, "login-port", dest="login_port", type=int, default=443, metavar="PORT", help="port of the Supervisors' /wcp/login (443)")
+    _flag(parser, "login-port", dest="login_port", type=_bounded(1, 65535), default=443, metavar="PORT", help="port of the Supervisors' /wcp/login (443)")
     _flag(parser, "var", action="append", type=_variable, default=[], metavar="NAME=VALUE", help="the value of {var: NAME} references (or PACIFIC_VAR_NAME)")
 
 
@@ -293,9 +295,24 @@ def _duration(text):
         seconds = float(number) * unit
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30s, 5m or 1h") from None
-    if seconds < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range: give from 0s to {MAX_WAIT_SECONDS // 3600}h")
     return seconds
+
+
+def _bounded(minimum, maximum):
+    """An argparse type: an integer from ``minimum`` to ``maximum``."""
+
+    def integer(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give from {minimum} to {maximum}")
+        return value
+
+    return integer
 
 
 def _locking(parser):
@@ -312,7 +329,14 @@ def _locking(parser):
 
 def _planning(parser):
     _flag(parser, "target", action="append", default=[], metavar="ADDRESS", help="plan only ADDRESS and what it depends on (repeatable)")
-    _flag(parser, "parallelism", type=int, default=DEFAULT_PARALLELISM, metavar="N", help=f"objects changed at once, at most ({DEFAULT_PARALLELISM})")
+    _flag(
+        parser,
+        "parallelism",
+        type=_bounded(1, MAX_PARALLELISM),
+        default=DEFAULT_PARALLELISM,
+        metavar="N",
+        help=f"objects changed at once ({DEFAULT_PARALLELISM}, at most {MAX_PARALLELISM})",
+    )
 
 
 def _changing(parser):

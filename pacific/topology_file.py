@@ -2,7 +2,7 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """A topology file as ``pacific`` reads it: data only, its secrets from the environment, its vCenter connection.
 
-The file is YAML, safe-loaded and never templated. Secrets are references:
+The file is read as data (``topology_document``): safe YAML, bounded, never templated. Secrets are references:
 ``{env: NAME}`` is read from the environment; ``{var: NAME}`` (an Ansible
 variable, for the roles) from ``-var NAME=VALUE`` or, as Terraform reads
 ``TF_VAR_name``, the environment variable ``PACIFIC_VAR_NAME``; a reference
@@ -17,10 +17,11 @@ import hashlib
 import os
 import pathlib
 
-import yaml
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import DEFAULT_TIMEOUT
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import secret_references, validate
+from ansible_collections.pacific.vsphere.plugins.module_utils.topology_document import read_topology_file
 
 VARIABLE_PREFIX = "PACIFIC_VAR_"
 ENVIRONMENT_FALLBACKS = {
@@ -39,19 +40,8 @@ class TopologyFile:
         self.path = pathlib.Path(path)
         environ = os.environ if environ is None else environ
         self._variables = dict(variables or {})
-        try:
-            text = self.path.read_bytes()
-        except OSError as error:
-            raise InvalidArgumentError(f"{path}: cannot read the topology file ({error.strerror or error})") from error
+        text, document = read_topology_file(self.path)
         self.digest = hashlib.sha256(text).hexdigest()
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise InvalidArgumentError(f"{path}: not YAML{where}: {getattr(error, 'problem', None) or error}") from error
-        if not isinstance(document, dict):
-            raise InvalidArgumentError(f"{path}: a topology is a mapping with a 'supervisors' list, not {type(document).__name__}")
         self.topology = validate(document)
         self.secrets = self._secrets(environ)
         self.connection = self._connection(environ)
@@ -93,4 +83,5 @@ class TopologyFile:
             port=int(vcenter.get("port", 443)),
             validate_certs=validate_certs,
             ca_cert=vcenter.get("ca_cert"),
+            timeout=vcenter.get("timeout", DEFAULT_TIMEOUT),
         )

@@ -57,6 +57,7 @@ def _relay_to_vcsim(request, soap):
     body, stream_body = _read_or_stream_body(request)
     call = parse_call(body) if soap and request.command == "POST" and body else NOT_SOAP
     faults = request.server.vcenter.faults
+    injected = None
     if soap:
         injected = faults.transient("vim25", call.operation, urlsplit(request.path).path)
         if injected == "reset":
@@ -88,6 +89,11 @@ def _relay_to_vcsim(request, soap):
         return Outcome(_bad_gateway(request, f"vcsim unreachable: {error}"), call)
     if soap:
         faults.saw_vim25_cookie(response.getheader("Set-Cookie"))  # for forced session expiry
+    if soap and injected == "lost":
+        response.read()  # vcsim did the call; its answer goes nowhere
+        pool.release(conn, response)
+        request.drop_connection()
+        return Outcome(response.status, call)
     try:
         _relay_response(request, response)
     except BaseException:

@@ -33,6 +33,13 @@ options:
       - If not set in the task, the value of the environment variable E(VMWARE_PORT) is used.
     type: int
     default: 443
+  timeout:
+    description:
+      - Seconds each step of a request to vCenter (and to the Supervisors) may take - connecting, the TLS handshake,
+        each wait for an answer - before the task fails naming the endpoint and the seconds waited.
+      - Waits for vCenter to finish something (an enable, a rollout) have their own C(wait_timeout), where the module has one.
+    type: int
+    default: 60
   validate_certs:
     description:
       - Verify the TLS certificate of vCenter and that it names O(hostname).

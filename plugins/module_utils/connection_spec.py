@@ -9,7 +9,10 @@ fragment; keep the two in step.
 from __future__ import annotations
 
 from ansible.module_utils.common.parameters import env_fallback
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.connection import VCenterConnection
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import DEFAULT_TIMEOUT, MAX_TIMEOUT
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 
 
 def vcenter_argument_spec():
@@ -21,11 +24,15 @@ def vcenter_argument_spec():
         port=dict(type="int", default=443, fallback=(env_fallback, ["VMWARE_PORT"])),
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VMWARE_VALIDATE_CERTS"])),
         ca_cert=dict(type="path", fallback=(env_fallback, ["VMWARE_CA_CERT"])),
+        timeout=dict(type="int", default=DEFAULT_TIMEOUT),
     )
 
 
 def vcenter_connection(params):
     """Build the connection from validated module parameters (a dict)."""
+    out_of_range = range_problem("timeout", params["timeout"], 1, MAX_TIMEOUT, "the seconds each step of a request may take")
+    if out_of_range:
+        raise InvalidArgumentError(out_of_range)
     return VCenterConnection(
         hostname=params["hostname"],
         username=params["username"],
@@ -33,4 +40,5 @@ def vcenter_connection(params):
         port=params["port"],
         validate_certs=params["validate_certs"],
         ca_cert=params["ca_cert"],
+        timeout=params["timeout"],
     )

@@ -44,6 +44,15 @@ class ConnectionFailure(PacificError):
         self.port = port
 
 
+class AmbiguousOutcome(ConnectionFailure):
+    """A call that changes something was sent and no answer came back: the server may or may not have acted on it.
+
+    The clients resolve it by reading back (a vim25 task among vCenter's
+    recent tasks, a REST call's ``read_back``) before sending it again; it
+    reaches the caller only when nothing could tell.
+    """
+
+
 class AuthenticationError(PacificError):
     """The credentials were rejected, or the session could not be re-established."""
 

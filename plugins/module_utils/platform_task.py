@@ -2,8 +2,8 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The ``platform`` task: the engine over a topology, as the pacific.vsphere.platform module and its action plugin run it.
 
-One run: the document checked (structure and values; the topology module or
-role checks the names against vCenter), the desired objects of the kinds
+One run: the document checked (structure, values, and the names of vCenter
+objects the kinds asked for use), the desired objects of the kinds
 asked for, one session per endpoint, one Plan. Check mode returns the plan;
 otherwise the plan is applied in dependency order and each object's outcome
 is returned with it. Both front ends call ``run_platform`` and differ only in
@@ -12,6 +12,7 @@ how they show progress.
 
 from __future__ import annotations
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_PARALLELISM, MAX_WAIT_SECONDS, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY
@@ -20,9 +21,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired imp
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, DONE, FAILED, SKIPPED, item_results
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import Ownership
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.planner import apply_plan, make_plan
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import engine_run, platform_locked
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.run import check_references, engine_run, platform_locked
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.sessions import Sessions
-from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import JINJA2_LIBRARY, YAML_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import REPLACE
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate
@@ -62,8 +63,13 @@ def argument_spec():
 
 def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, heartbeat=DEFAULT_HEARTBEAT, sessions_factory=Sessions):
     """Plan, and unless ``check_mode`` apply, the platform of ``params``; return the task's result or raise PlatformFailed."""
-    if params["parallelism"] < 1:
-        raise PacificError(f"parallelism: {params['parallelism']} is not allowed: give 1 or more")
+    out_of_range = (
+        range_problem("parallelism", params["parallelism"], 1, MAX_PARALLELISM, "objects changed at once")
+        or range_problem("lock_timeout", params["lock_timeout"], 0, MAX_WAIT_SECONDS, "seconds to wait for the platform's lock")
+        or range_problem("login_port", params["login_port"], 1, 65535, "a TCP port")
+    )
+    if out_of_range:
+        raise InvalidArgumentError(out_of_range)
     # Bad input fails here, before vCenter is even asked.
     topology = validate(params["topology"])
     desired = desired_specs(topology, state=params["state"], kinds=params["kinds"], secrets=params["secrets"], force_delete=params["force_delete"])
@@ -71,6 +77,7 @@ def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, 
     ownership = Ownership(topology["name"], adopt=params["adopt"])
     outcome = None
     with engine_run(connection, login_port=params["login_port"], predicting=check_mode, ownership=ownership, sessions_factory=sessions_factory) as context:
+        check_references(topology, context, params["kinds"])
         platform_plan = make_plan(desired, context, kinds=params["kinds"])
         plan = platform_plan.plan
         if plan.changed and not check_mode:

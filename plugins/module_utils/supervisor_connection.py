@@ -59,6 +59,7 @@ def supervisor_connection(params):
         ca_cert=params.get("ca_cert"),
         kubeconfig=params.get("kubeconfig"),
         context=params.get("context"),
+        timeout=params["timeout"],
     )
 
 

@@ -30,7 +30,10 @@ import ipaddress
 import re
 from functools import partial
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import supervisor_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import INT32_MAX, IPV4_ADDRESSES, MAX_CLUSTER_HOSTS, MAX_WAIT_SECONDS
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import DEFAULT_TIMEOUT, MAX_TIMEOUT
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine import desired as engine_kinds
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS, supervisor_spec
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import (
     CLUSTER,
@@ -44,7 +47,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, placement_problems
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
 # The rule vCenter puts over the Supervisor's own control-plane VMs: enforcing
@@ -98,7 +101,9 @@ TOPOLOGY_NAME = _string(
     description="The name of the topology: what it manages is marked with it in vCenter and on the Supervisors; two topologies of one vCenter need two names.",
     **{"x-hint": DNS_LABEL_HINT.replace("63", "40")},
 )
-_ADDRESS_RANGES = _list_of(_object({"address": _string(), "count": {"type": "integer", "minimum": 1}}, ["address", "count"]), minItems=1)
+_WAIT_TIMEOUT = {"type": "integer", "minimum": 1, "maximum": MAX_WAIT_SECONDS, "default": 1800}
+_ADDRESS_COUNT = {"type": "integer", "minimum": 1, "maximum": IPV4_ADDRESSES}
+_ADDRESS_RANGES = _list_of(_object({"address": _string(), "count": _ADDRESS_COUNT}, ["address", "count"]), minItems=1)
 
 VCENTER = _object(
     {
@@ -108,6 +113,7 @@ VCENTER = _object(
         "password": _SECRET,
         "validate_certs": {"type": "boolean"},
         "ca_cert": _string(),
+        "timeout": {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT, "default": DEFAULT_TIMEOUT},
     },
     description="How to reach vCenter; every key falls back to its VMWARE_* environment variable (VMWARE_HOST, VMWARE_USER, ...).",
 )
@@ -115,7 +121,7 @@ SPHERELET = _object(
     {
         "url": {"anyOf": [_string(), _list_of(_string(), minItems=1)], "x-hint": "give the URL of the VIB, or a list of URLs"},
         "version": _string(),
-        "max_parallel": {"type": "integer", "minimum": 1, "default": 1},
+        "max_parallel": {"type": "integer", "minimum": 1, "maximum": MAX_CLUSTER_HOSTS, "default": 1},
         "maintenance_mode": _choice("auto", "always", "never", default="auto"),
         "remove_on_teardown": {"type": "boolean", "default": False},
     },
@@ -123,7 +129,7 @@ SPHERELET = _object(
 )
 CONTROL_PLANE = _object(
     {
-        "count": {"type": "integer", "minimum": 1, "default": 3},
+        "count": {"type": "integer", "minimum": 1, "maximum": MAX_CLUSTER_HOSTS, "default": 3},
         "size": _choice("tiny", "small", "medium", "large"),
         "rule_name": _string(default=SUPERVISOR_RULE_NAME),
         "mandatory": {"type": "boolean", "default": True},
@@ -138,7 +144,7 @@ WORKLOAD_MANAGEMENT = _object(
                 "network": _string(),
                 "mode": _choice("static", "dhcp"),
                 "starting_address": _string(),
-                "address_count": {"type": "integer"},
+                "address_count": _ADDRESS_COUNT,
                 "subnet_mask": _string(),
                 "gateway": _string(),
                 "floating_ip": _string(),
@@ -174,7 +180,7 @@ WORKLOAD_MANAGEMENT = _object(
         ),
         "storage_policies": _object({"control_plane": _string(), "ephemeral": _string(), "image": _string()}, ["control_plane"]),
         "content_library": _string(),
-        "wait_timeout": {"type": "integer", "minimum": 1, "default": 1800},
+        "wait_timeout": _WAIT_TIMEOUT,
     },
     ["management_network", "workload_network", "load_balancer", "storage_policies"],
 )
@@ -195,7 +201,7 @@ GUEST_CLUSTER = _object(
             _object(
                 {
                     "name": _NAME,
-                    "replicas": {"type": "integer", "minimum": 0, "default": 1},
+                    "replicas": {"type": "integer", "minimum": 0, "maximum": INT32_MAX, "default": 1},
                     "vm_class": _string(),
                     "storage_class": _string(),
                     "labels": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -208,7 +214,7 @@ GUEST_CLUSTER = _object(
         "services_cidr": _string(),
         "service_domain": _string(),
         "storage_classes": _STRINGS,
-        "wait_timeout": {"type": "integer", "minimum": 1, "default": 1800},
+        "wait_timeout": _WAIT_TIMEOUT,
         "protect": _PROTECT,
         "adopt": _ADOPT,
     },
@@ -269,12 +275,14 @@ class TopologyError(InvalidArgumentError):
         return {"problems": self.problems}
 
 
-def validate(document, rest=None):
+def validate(document, rest=None, *, catalog=None, kinds=KINDS):
     """The document with its defaults filled in, or TopologyError listing every problem.
 
     ``rest`` (a ``clients.rest.RestClient``) checks the names of vCenter
     objects too; without it only the document itself is checked. References
-    are checked only once the structure is right, so that they can be read.
+    are checked only once the structure is right, so that they can be read;
+    through ``catalog`` when given (an engine run's), sharing its reads, and
+    only those the engine ``kinds`` use.
     """
     structure = _Structure()
     topology = structure.check(SCHEMA, document, "")
@@ -282,7 +290,7 @@ def validate(document, rest=None):
         raise TopologyError(structure.problems)
     problems = value_problems(topology)
     if rest is not None:
-        problems += reference_problems(topology, rest)
+        problems += reference_problems(topology, rest, catalog, kinds)
     if problems:
         raise TopologyError(problems)
     return topology
@@ -403,10 +411,11 @@ class _Structure:
             elif len(value) > schema.get("maxLength", len(value)) or not re.match(schema.get("pattern", ""), value):
                 self._problem(path, f"'{value}' is not valid: {schema.get('x-hint', 'see the schema')}")
             return
+        allowed = f"give {schema['minimum']} to {schema['maximum']}" if "maximum" in schema else f"give {schema.get('minimum')} or more"
         if value < schema.get("minimum", value):
-            self._problem(path, f"{value} is less than {schema['minimum']}")
+            self._problem(path, f"{value} is less than {schema['minimum']}: {allowed}")
         if value > schema.get("maximum", value):
-            self._problem(path, f"{value} is more than {schema['maximum']}")
+            self._problem(path, f"{value} is more than {schema['maximum']}: {allowed}")
 
     def _any_of(self, schema, value, path):
         for alternative in schema["anyOf"]:
@@ -464,7 +473,7 @@ def _supervisor_problems(supervisor, path):
         value = spec.get(setting.option)
         if value is not None:
             where = _at(path, "control_plane.size") if setting.option == "size" else _at(wm_path, setting.option)
-            problems += [f"{where}: {problem}" for problem in setting.problems(value)]
+            problems += [at_option(where, problem) for problem in setting.problems(value)]
     problems += [f"{wm_path}.{problem}" for problem in placement_problems(spec)]
     management = supervisor["workload_management"]["management_network"]
     if management.get("mode", "static") == "static":
@@ -553,9 +562,9 @@ def _storage_class_problems(names, path, namespace, storage_classes):
 # -- pass 3: references ---------------------------------------------------------------------
 
 
-def reference_problems(topology, rest):
+def reference_problems(topology, rest, catalog=None, kinds=KINDS):
     """Names of vCenter objects that do not resolve, with one list call per kind (libraries: one call each, as vCenter lists ids only)."""
-    catalog = Catalog(rest)
+    catalog = catalog or Catalog(rest)
     lookups = {
         "policy": partial(catalog.id_of, STORAGE_POLICY),
         "network": partial(catalog.id_of, NETWORK),
@@ -563,8 +572,10 @@ def reference_problems(topology, rest):
         "library": partial(catalog.id_of, CONTENT_LIBRARY),
         "vm class": partial(catalog.id_of, VM_CLASS),
     }
-    problems = _cluster_problems(topology, rest, catalog)
-    for path, kind, name in _references(topology):
+    problems = _cluster_problems(topology, rest, catalog, enabling=engine_kinds.SUPERVISOR in kinds or engine_kinds.CONTROL_PLANE in kinds)
+    for path, kind, name, used_by in _references(topology):
+        if used_by not in kinds:
+            continue
         try:
             lookups[kind](name, path)
         except (NotFoundError, InvalidArgumentError) as error:
@@ -573,28 +584,28 @@ def reference_problems(topology, rest):
 
 
 def _references(topology):
-    """``(key path, kind, name)`` of every vCenter object the document names, clusters aside."""
+    """``(key path, kind, name, engine kind using it)`` of every vCenter object the document names, clusters aside."""
     for index, supervisor in enumerate(topology["supervisors"]):
         wm_path = _at(_at("supervisors", index), "workload_management")
         wm = supervisor["workload_management"]
-        yield _at(wm_path, "management_network.network"), "network", wm["management_network"]["network"]
-        yield _at(wm_path, "workload_network.portgroup"), "portgroup", wm["workload_network"]["portgroup"]
+        yield _at(wm_path, "management_network.network"), "network", wm["management_network"]["network"], engine_kinds.SUPERVISOR
+        yield _at(wm_path, "workload_network.portgroup"), "portgroup", wm["workload_network"]["portgroup"], engine_kinds.SUPERVISOR
         for role, policy in wm["storage_policies"].items():
-            yield _at(wm_path, f"storage_policies.{role}"), "policy", policy
+            yield _at(wm_path, f"storage_policies.{role}"), "policy", policy, engine_kinds.SUPERVISOR
         if "content_library" in wm:
-            yield _at(wm_path, "content_library"), "library", wm["content_library"]
+            yield _at(wm_path, "content_library"), "library", wm["content_library"], engine_kinds.SUPERVISOR
         for ns_index, namespace in enumerate(supervisor["namespaces"]):
             ns_path = _at(_at(_at("supervisors", index), "namespaces"), ns_index)
             for policy_index, policy in enumerate(namespace.get("storage_policies", [])):
-                yield _at(_at(_at(ns_path, "storage_policies"), policy_index), "name"), "policy", policy["name"]
+                yield _at(_at(_at(ns_path, "storage_policies"), policy_index), "name"), "policy", policy["name"], engine_kinds.NAMESPACE
             for library_index, library in enumerate(namespace.get("content_libraries", [])):
-                yield _at(_at(ns_path, "content_libraries"), library_index), "library", library
+                yield _at(_at(ns_path, "content_libraries"), library_index), "library", library, engine_kinds.NAMESPACE
             for class_index, vm_class in enumerate(namespace.get("vm_classes", [])):
-                yield _at(_at(ns_path, "vm_classes"), class_index), "vm class", vm_class
+                yield _at(_at(ns_path, "vm_classes"), class_index), "vm class", vm_class, engine_kinds.NAMESPACE
 
 
-def _cluster_problems(topology, rest, catalog):
-    """Unknown clusters, and clusters that cannot hold the Supervisor asked for (DRS off, too few connected hosts)."""
+def _cluster_problems(topology, rest, catalog, *, enabling=True):
+    """Unknown clusters, and, when ``enabling``, clusters that cannot hold the Supervisor asked for (DRS off, too few connected hosts)."""
     clusters = {cluster["name"]: cluster for cluster in catalog.records(CLUSTER)}
     problems = []
     for index, supervisor in enumerate(topology["supervisors"]):
@@ -602,6 +613,8 @@ def _cluster_problems(topology, rest, catalog):
         cluster = clusters.get(supervisor["cluster"])
         if cluster is None:
             problems.append(f"{path}: cluster '{supervisor['cluster']}' not found (known: {known_names(clusters)})")
+            continue
+        if not enabling:
             continue
         if not cluster.get("drs_enabled"):
             problems.append(f"{path}: cluster '{supervisor['cluster']}' has DRS disabled: Workload Management and the anti-affinity rule need it")

@@ -22,6 +22,11 @@ UNLIMITED = "unlimited"
 MEBIBYTE_UNITS = {"ki": Decimal(1) / 1024, "mi": 1, "gi": 1024, "ti": 1024**2, "pi": 1024**3}
 MEGAHERTZ_UNITS = {"mhz": 1, "ghz": 1000}
 
+# vCenter's namespace limits are longs (the vSphere Automation API's
+# namespaces.Instances CreateSpec: cpu_limit, memory_limit,
+# storage_request_limit): a larger number is refused before it reaches it.
+API_LONG_MAX = 2**63 - 1
+
 _QUANTITY = re.compile(r"^(?P<sign>-?)(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[a-z]*)$", re.IGNORECASE)
 
 
@@ -61,4 +66,6 @@ def _quantity(value, option, factor_of, allowed, api_unit):
     amount = Decimal(match["number"]) * factor
     if amount != amount.to_integral_value():
         raise refuse(f"is {amount.normalize():f} {api_unit}, but vSphere counts whole {api_unit}")
+    if amount > API_LONG_MAX:
+        raise refuse(f"is {int(amount)} {api_unit}, more than the {API_LONG_MAX} {api_unit} vCenter takes (a 64-bit integer)")
     return int(amount)

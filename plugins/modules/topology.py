@@ -26,7 +26,7 @@ author:
 options:
   topology:
     description:
-      - The topology document, usually loaded from a YAML file with M(ansible.builtin.include_vars).
+      - The topology document, usually read from a YAML file with M(pacific.vsphere.topology_file), which keeps it data.
       - "Passwords are never in it. A password is a reference, C({env: NAME}) for an environment variable of the
         controller or C({var: NAME}) for an Ansible variable (usually kept in Ansible Vault), that the roles resolve."
     type: dict
@@ -41,15 +41,16 @@ notes:
   - The connection options are the vCenter to check the names against. The roles set them from the document's
     C(vcenter) section, or leave them to the E(VMWARE_HOST), E(VMWARE_USER) and E(VMWARE_PASSWORD) environment variables.
 seealso:
+  - module: pacific.vsphere.topology_file
   - module: pacific.vsphere.workload_management
   - module: pacific.vsphere.namespace
 """
 
 EXAMPLES = r"""
-- name: Load the topology
-  ansible.builtin.include_vars:
-    file: topology.yml
-    name: topology
+- name: Read the topology file, as data
+  pacific.vsphere.topology_file:
+    path: topology.yml
+  register: topology_read
 
 - name: Validate it before anything changes
   pacific.vsphere.topology:
@@ -57,7 +58,7 @@ EXAMPLES = r"""
     username: administrator@vsphere.local
     password: "{{ vault_vcenter_password }}"
     ca_cert: /etc/pki/vcenter-ca.pem
-    topology: "{{ topology }}"
+    topology: "{{ topology_read.topology }}"
   register: validated
 
 - name: List the namespaces it describes

@@ -139,3 +139,17 @@ def vsphere_inventory():
         }
     finally:
         Disconnect(service)
+
+
+def assert_example_platform_complete():
+    """The example platform, whole and once: 3 control-plane VMs and 1 rule per Supervisor, each guest cluster and namespace once, no host in maintenance."""
+    inventory = vsphere_inventory()
+    supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
+    assert len(supervisor_vms) == len(set(supervisor_vms)) == 6, supervisor_vms
+    assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}, inventory["rules"]
+    # The guest clusters exist once each (how many node VMs the lab's controllers made is their doing).
+    clusters = [each for each in inventory["vms"] if each[1].startswith(("tkc-a-control-plane", "capi-platform-control-plane"))]
+    assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}, clusters
+    assert inventory["in_maintenance"] == []
+    names = [each["namespace"] for each in VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")]
+    assert sorted(names) == ["platform", "team-a", "team-b"]

@@ -68,11 +68,11 @@ def test_a_var_reference_takes_the_value_given_on_the_command_line(tmp_path):
 @pytest.mark.parametrize(
     "text, environ, message",
     [
-        ("supervisors: [", ENVIRON, "not YAML at line 1"),
+        ("supervisors: [", ENVIRON, "topology.yml: line 1, column 15: not a YAML topology: expected the node content"),
         ("- a\n- b\n", ENVIRON, "a topology is a mapping"),
         (None, {"VC_PASSWORD": "vc-secret"}, "supervisors[0].workload_management.load_balancer.password: variable haproxy_password: give -var"),
         (None, {"PACIFIC_VAR_haproxy_password": "x"}, "vcenter.password: environment variable VC_PASSWORD is not set or empty"),
-        ("!!python/object/apply:os.system ['true']", ENVIRON, "not YAML"),
+        ("!!python/object/apply:os.system ['true']", ENVIRON, "line 1, column 1: not a YAML topology: could not determine a constructor for the tag"),
     ],
 )
 def test_a_file_that_is_not_a_topology_is_refused_naming_it(tmp_path, text, environ, message):

@@ -10,6 +10,7 @@ from pacific_support import (
     RUN_DIR,
     TOPOLOGY,
     VcenterRest,
+    assert_example_platform_complete,
     mutates,
     namespace_entry,
     pacific,
@@ -224,16 +225,7 @@ def test_applies_killed_at_five_moments_converge_with_no_duplicate(control):
     assert takeovers >= 3  # a run after a kill during the apply found the killed one's lock, and took it over
     assert exit_code == 0, output + errors
     pacific("plan", "-detailed-exitcode", check_exit=0)
-    inventory = vsphere_inventory()
-    supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
-    assert len(supervisor_vms) == len(set(supervisor_vms)) == 6  # three per Supervisor
-    assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}
-    # The guest clusters pacific applied exist once each (their nodes are the lab controllers' doing, see below).
-    clusters = [each for each in vsphere_inventory()["vms"] if each[1].startswith(("tkc-a-control-plane", "capi-platform-control-plane"))]
-    assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}
-    assert inventory["in_maintenance"] == []
-    names = [each["namespace"] for each in VcenterRest().ok("GET", INSTANCES)]
-    assert sorted(names) == ["platform", "team-a", "team-b"]
+    assert_example_platform_complete()
 
 
 def test_no_output_of_these_runs_holds_a_secret(tmp_path):

@@ -163,6 +163,9 @@ class RestApp:
             failure = errors.ApiError("ERROR", [errors.message("vcenter.lab.internal.error", f"Internal error: {error}")])
             return self._outcome(request, route, target, failure.status, failure.body())
         body = b"" if document is None else json.dumps(document).encode()
+        if injected == "lost":
+            request.drop_connection()  # served, its answer lost: the client cannot tell whether it was
+            return requestlog.Outcome(status, SoapCall(route.operation, target, route.target_type))
         return self._outcome(request, route, target, status, body)
 
     @staticmethod

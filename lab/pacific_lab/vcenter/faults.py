@@ -1,10 +1,13 @@
 """Fault injection, driven through the control API (`/faults`), so that clients'
 retries, waits and re-logins are exercised against something that fails.
 
-- transient: a share of the front door's requests of one API (`vim25` or
-  `rest`) whose operation (SOAP method / REST operation name) or path matches
-  a glob is answered 503 or has its connection reset; optionally only `count`
-  times.
+- transient: a share of the front door's requests of one API (`vim25`,
+  `rest` or `k8s`) whose operation (SOAP method / REST operation name) or path
+  matches a glob is answered 503, has its connection reset before it is
+  served, or is served and its answer lost (`lost`: the connection is reset
+  instead of answering, so a client cannot tell whether it took effect);
+  optionally only `count` times, and with a `seed` of its own so that which
+  requests it hits repeats from run to run.
 - task: vcsim tasks of one operation (e.g. `InstallHostPatchV2_Task`) end in
   error with a message, or take `delay` simulated seconds longer. vcsim
   applies these (lab/vcsim/taskfaults.go); the lab keeps its copy in step.
@@ -23,7 +26,8 @@ import urllib.request
 from pyVmomi import vim
 
 APIS = ("vim25", "rest", "k8s")
-RESPONSES = ("503", "reset")
+# 503 and reset come before the request is served; "lost" after: served, and its answer dropped.
+RESPONSES = ("503", "reset", "lost")
 VIM25_SESSION_COOKIE = re.compile(r'vmware_soap_session="?([^";]+)"?')
 # Calls vCenter answers without a live session: how clients start a new one.
 SESSION_FREE_OPERATIONS = frozenset(("RetrieveServiceContent", "Login", "LoginByToken", "LoginExtensionByCertificate"))
@@ -41,6 +45,7 @@ class Faults:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._transient = []
+        self._seeded = {}  # fault id -> its own Random, for faults given a seed
         self._tasks = []
         self._vim25_sessions = set()  # session keys the front door has seen handed out
         self._ended_vim25_sessions = set()  # keys ended by a forced expiry
@@ -59,6 +64,7 @@ class Faults:
     def clear(self):
         with self._lock:
             self._transient.clear()
+            self._seeded.clear()
             self._tasks.clear()
         self._push_task_faults()
 
@@ -74,6 +80,8 @@ class Faults:
             fault = self._transient_fault(spec)
             with self._lock:
                 fault["id"] = f"fault-{next(self._ids)}"
+                if "seed" in fault:
+                    self._seeded[fault["id"]] = random.Random(fault["seed"])
                 self._transient.append(fault)
             return fault
         if kind == "task":
@@ -95,6 +103,7 @@ class Faults:
         with self._lock:
             before = len(self._transient) + len(self._tasks)
             self._transient = [fault for fault in self._transient if fault["id"] != fault_id]
+            self._seeded.pop(fault_id, None)
             self._tasks = [fault for fault in self._tasks if fault["id"] != fault_id]
             found = len(self._transient) + len(self._tasks) < before
         if found:
@@ -116,7 +125,7 @@ class Faults:
                     continue
                 if not (fnmatch.fnmatchcase(operation or "", fault["match"]) or fnmatch.fnmatchcase(path, fault["match"])):
                     continue
-                if self._rng.random() >= fault["share"]:
+                if self._seeded.get(fault["id"], self._rng).random() >= fault["share"]:
                     continue
                 fault["hits"] += 1
                 if fault["remaining"] is not None:
@@ -168,7 +177,7 @@ class Faults:
         return ended
 
     def _transient_fault(self, spec):
-        _only_keys(spec, "kind", "api", "match", "share", "response", "count")
+        _only_keys(spec, "kind", "api", "match", "share", "response", "count", "seed")
         if spec.get("api") not in APIS:
             raise FaultError(f"api must be one of {list(APIS)}")
         share = spec.get("share", 1.0)
@@ -177,8 +186,13 @@ class Faults:
         response = str(spec.get("response", "503"))
         if response not in RESPONSES:
             raise FaultError(f"response must be one of {list(RESPONSES)}")
-        return {"kind": "transient", "api": spec["api"], "match": _glob(spec.get("match", "*")), "share": share,
-                "response": response, "remaining": _count(spec), "hits": 0}
+        fault = {"kind": "transient", "api": spec["api"], "match": _glob(spec.get("match", "*")), "share": share,
+                 "response": response, "remaining": _count(spec), "hits": 0}
+        if "seed" in spec:
+            if not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool):
+                raise FaultError("seed must be an integer")
+            fault["seed"] = spec["seed"]
+        return fault
 
     @staticmethod
     def _task_fault(spec):

@@ -7,6 +7,8 @@ each call in the request log with origin "wcp" so that tests can see what a
 REST call caused over SOAP.
 """
 
+import threading
+
 from pyVim.task import WaitForTask
 from pyVmomi import SoapStubAdapter, vim, vmodl
 from pyVmomi.SoapAdapter import SessionOrientedStub
@@ -44,6 +46,8 @@ class Vsphere:
         self._stub = SessionOrientedStub(soap, lambda stub: self._login(stub, username, password))
         self.service = vim.ServiceInstance("ServiceInstance", self._stub)
         self.content = self.service.RetrieveContent()
+        # Supervisors enabled at once share the Namespaces folder: one finds or makes it at a time.
+        self._folders = threading.Lock()
 
     @staticmethod
     def _login(stub, username, password):
@@ -114,10 +118,11 @@ class Vsphere:
 
     def folder(self, parent, name):
         """The child folder of that name, created when missing."""
-        for child in parent.childEntity:
-            if isinstance(child, vim.Folder) and child.name == name:
-                return child
-        return parent.CreateFolder(name)
+        with self._folders:
+            for child in parent.childEntity:
+                if isinstance(child, vim.Folder) and child.name == name:
+                    return child
+            return parent.CreateFolder(name)
 
     def create_vm(self, folder, pool, host, name, cpus, memory_mb, datastore):
         config = vim.vm.ConfigSpec(name=name, numCPUs=cpus, memoryMB=memory_mb, guestId="vmwarePhoton64Guest",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import DEFAULT_TIMEOUT
+
 
 @dataclass(frozen=True)
 class VCenterConnection:
@@ -23,6 +25,8 @@ class VCenterConnection:
     port: int = 443
     validate_certs: bool = True
     ca_cert: Optional[str] = None
+    # Seconds each step of an HTTP exchange may take: connect, TLS handshake, each wait for the answer.
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def endpoint(self):

@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.session import SessionClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
     DROPPED_CONNECTION_ERRORS,
-    HTTP_TIMEOUT,
     RETRYABLE_HTTP_STATUSES,
     causes,
     describe_unreachable,
@@ -27,9 +26,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport 
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     AlreadyExistsError,
+    AmbiguousOutcome,
     ApiError,
     AuthenticationError,
-    ConnectionFailure,
     InvalidArgumentError,
     NotFoundError,
     ResourceBusyError,
@@ -180,9 +179,16 @@ class RestClient(SessionClient):
     def get(self, path, *, params=None, what=None):
         return self.request("GET", path, params=params, what=what)
 
-    def post(self, path, *, params=None, json=None, what=None, idempotent=None):
-        """``idempotent``: the POST is a query or an action that is a no-op when repeated (tag attach), so a dropped one is retried."""
-        return self.request("POST", path, params=params, json=json, what=what, idempotent=idempotent)
+    def post(self, path, *, params=None, json=None, what=None, idempotent=None, read_back=None):
+        """``idempotent``: the POST is a query or an action that is a no-op when repeated (tag attach), so a dropped one is retried.
+
+        ``read_back``: for a POST that is not, a function that reads whether
+        vCenter acted on it (the namespace exists, the enable started). When
+        the connection drops after the POST was sent, it is asked: True, the
+        POST took effect (its answer is None); False, the POST is sent again,
+        within the retry policy.
+        """
+        return self.request("POST", path, params=params, json=json, what=what, idempotent=idempotent, read_back=read_back)
 
     def patch(self, path, *, params=None, json=None, what=None):
         return self.request("PATCH", path, params=params, json=json, what=what)
@@ -193,19 +199,37 @@ class RestClient(SessionClient):
     def delete(self, path, *, params=None, what=None):
         return self.request("DELETE", path, params=params, what=what)
 
-    def request(self, method, path, *, params=None, json=None, what=None, idempotent=None):
+    def request(self, method, path, *, params=None, json=None, what=None, idempotent=None, read_back=None):
         """Send ``method path`` and return the decoded JSON body (None when empty).
 
         ``what`` describes the operation for error messages ("enable Workload
         Management on cluster 'C1'"); it defaults to the method and path.
         """
-        return self._request_with_retries(method, path, params, json, what or f"{method} {path}", idempotent=idempotent)
+        return self._request_with_retries(method, path, params, json, what or f"{method} {path}", idempotent=idempotent, read_back=read_back)
 
     # -- internals ---------------------------------------------------------
 
-    def _request_with_retries(self, method, path, params, json, what, *, login=False, renew_session=True, idempotent=None):
+    def _request_with_retries(self, method, path, params, json, what, *, login=False, renew_session=True, idempotent=None, read_back=None):
+        unanswered = []  # attempts whose connection dropped: the server may have acted on them
+
         def attempt():
-            return self._send(method, path, params, json, what, login=login, idempotent=idempotent)
+            try:
+                return self._send(method, path, params, json, what, login=login, idempotent=idempotent)
+            except TransientError as error:
+                if error.status is None:
+                    unanswered.append(error)
+                raise
+            except NotFoundError:
+                if method == "DELETE" and unanswered:
+                    return None  # the DELETE whose answer was lost went through
+                raise
+            except AmbiguousOutcome as error:
+                if read_back is None:
+                    raise
+                if read_back():
+                    return None
+                # Nothing came of it: sending it again is safe, and counts as a retry.
+                raise TransientError(f"{error.message.split(';')[0]}, before vCenter acted on it") from error
 
         def with_retries():
             return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
@@ -226,7 +250,7 @@ class RestClient(SessionClient):
         auth = (self.connection.username, self.connection.password) if login else None
         try:
             response = self._http.request(
-                method, self._base_url + path, params=params, json=json, headers=headers, auth=auth, timeout=HTTP_TIMEOUT, verify=self._verify
+                method, self._base_url + path, params=params, json=json, headers=headers, auth=auth, timeout=self.connection.timeout, verify=self._verify
             )
         except requests.exceptions.RequestException as error:
             raise self._transport_error(error, context, idempotent) from error
@@ -268,7 +292,7 @@ class RestClient(SessionClient):
         if any(isinstance(cause, DROPPED_CONNECTION_ERRORS) for cause in chain):
             if idempotent:
                 return TransientError(f"{context}: the connection was dropped")
-            return ConnectionFailure(
+            return AmbiguousOutcome(
                 f"{context}: the connection was dropped after the request was sent;"
                 " the change may or may not have been made: read the state again before retrying",
                 host=self.connection.hostname,

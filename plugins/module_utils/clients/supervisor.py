@@ -39,8 +39,8 @@ from urllib.parse import quote
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.session import SessionClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
+    DEFAULT_TIMEOUT,
     DROPPED_CONNECTION_ERRORS,
-    HTTP_TIMEOUT,
     RETRYABLE_HTTP_STATUSES,
     causes,
 )
@@ -137,6 +137,8 @@ class SupervisorConnection:
     ca_cert: Optional[str] = None
     kubeconfig: Optional[str] = None
     context: Optional[str] = None
+    # Seconds each step of an HTTP exchange may take, as for vCenter.
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def endpoint(self):
@@ -254,7 +256,7 @@ class SupervisorClient(SessionClient):
     def _send(self, method, path, what, role, namespace, params):
         context = f"Failed to {what} on Supervisor {self.connection.endpoint}"
         try:
-            return self._dynamic.request(method, path, serializer=_as_dict, _request_timeout=HTTP_TIMEOUT, **params)
+            return self._dynamic.request(method, path, serializer=_as_dict, _request_timeout=self.connection.timeout, **params)
         except ApiException as error:
             if error.status == 0:  # the client's way of reporting a TLS failure
                 raise self._transport_error(error, context) from error
@@ -306,7 +308,8 @@ class SupervisorClient(SessionClient):
         headers = urllib3.make_headers(basic_auth=f"{connection.username}:{connection.password}")
         headers["Accept"] = "application/json"
         try:
-            response = self._api.rest_client.pool_manager.request("POST", url, headers=headers, timeout=urllib3.Timeout(total=HTTP_TIMEOUT))
+            timeout = urllib3.Timeout(connect=connection.timeout, read=connection.timeout)
+            response = self._api.rest_client.pool_manager.request("POST", url, headers=headers, timeout=timeout)
         except urllib3.exceptions.HTTPError as error:
             raise self._transport_error(error, context, where=where) from error
         status = response.status

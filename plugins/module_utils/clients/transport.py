@@ -9,9 +9,11 @@ import ssl
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import ConnectionFailure, InvalidArgumentError, one_line
 
-# Seconds one HTTP exchange may take; FetchSoftwarePackages on a busy ESXi host
-# is the slowest call we make.
-HTTP_TIMEOUT = 120
+# Seconds each step of an HTTP exchange may take by default (connecting, the
+# TLS handshake, each wait for the answer): the ``timeout`` of a connection.
+DEFAULT_TIMEOUT = 60
+# The longest ``timeout`` taken: an hour.
+MAX_TIMEOUT = 3600
 # HTTP statuses a proxy or an overloaded vCenter answers before doing any work.
 RETRYABLE_HTTP_STATUSES = frozenset((429, 502, 503, 504))
 # A dropped connection: the request may or may not have reached the server.
@@ -72,7 +74,7 @@ def describe_unreachable(error, connection):
     elif first(ConnectionRefusedError):
         message = f"Connection to vCenter {endpoint} refused: check hostname and port, and that vCenter is running"
     elif first((socket.timeout, TimeoutError)):
-        message = f"Connection to vCenter {endpoint} timed out: check hostname, port and the network path"
+        message = f"vCenter {endpoint} did not answer within {connection.timeout}s (timeout): check hostname, port and the network path"
     else:
         message = f"Could not reach vCenter {endpoint} ({one_line(error) or type(error).__name__}): check hostname and port"
     return ConnectionFailure(message, host=connection.hostname, port=connection.port)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
+    DEFAULT_TIMEOUT,
     DROPPED_CONNECTION_ERRORS,
-    HTTP_TIMEOUT,
     RETRYABLE_HTTP_STATUSES,
     causes,
 )
@@ -98,7 +98,7 @@ def _needs_maintenance_mode_to_install(root):
 def _read_once(url, validate_certs):
     context = f"Failed to read the VIB descriptor from vib_url '{url}'"
     try:
-        with requests.get(url, stream=True, timeout=HTTP_TIMEOUT, verify=validate_certs) as response:
+        with requests.get(url, stream=True, timeout=DEFAULT_TIMEOUT, verify=validate_certs) as response:
             if response.status_code in RETRYABLE_HTTP_STATUSES:
                 raise TransientError(f"{context}: HTTP {response.status_code}: the server is busy, retry later", status=response.status_code)
             if response.status_code != 200:

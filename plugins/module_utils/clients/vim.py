@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import time
 import traceback
-from http.client import HTTPException, RemoteDisconnected
+from datetime import datetime, timedelta, timezone
+from http.client import HTTPException, HTTPSConnection, RemoteDisconnected
+from xml.etree import ElementTree
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.session import SessionClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import (
     DROPPED_CONNECTION_ERRORS,
-    HTTP_TIMEOUT,
     RETRYABLE_HTTP_STATUSES,
     describe_unreachable,
     ssl_context,
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     AlreadyExistsError,
+    AmbiguousOutcome,
     ApiError,
     AuthenticationError,
     ConnectionFailure,
@@ -47,8 +49,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.retries import DEF
 from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
 
 try:
-    from pyVim.connect import SmartStubAdapter
-    from pyVmomi import VmomiSupport, vim, vmodl
+    from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 except ImportError:
     HAS_PYVMOMI = False
     PYVMOMI_IMPORT_ERROR = traceback.format_exc()
@@ -70,6 +71,11 @@ _KIND_LABELS = {
     "HostSystem": "host",
     "VirtualMachine": "virtual machine",
 }
+# Where vCenter lists the vim25 versions it serves (vSphere Web Services SDK Programming Guide, "vimServiceVersions.xml").
+VERSIONS_PATH = "/sdk/vimServiceVersions.xml"
+# A task queued up to this long before a call was sent (by the server's clock
+# as this client reckons it) may still be the call's.
+TASK_CLOCK_MARGIN = timedelta(seconds=0.2)
 # How many known names a NotFoundError message lists before summarising.
 _KNOWN_NAMES_SHOWN = 20
 
@@ -156,6 +162,7 @@ class VimClient(SessionClient):
         self._stub = None
         self._content = None
         self._where = f" on vCenter {connection.endpoint}"
+        self._server_clock_offset = timedelta(0)
 
     def open(self):
         return self.connect()
@@ -163,27 +170,16 @@ class VimClient(SessionClient):
     def connect(self):
         """Negotiate the API version, read the service content and log in."""
         context = ssl_context(self.connection)
-        try:
-            self._stub = SmartStubAdapter(
-                host=self.connection.hostname,
-                port=self.connection.port,
-                path="/sdk",
-                sslContext=context,
-                httpConnectionTimeout=HTTP_TIMEOUT,
-                poolSize=CONNECTION_POOL_SIZE,
-            )
-        except (OSError, HTTPException) as error:
-            raise describe_unreachable(error, self.connection) from error
-        except Exception as error:
-            # SmartStubAdapter reports a server without /sdk/vimServiceVersions.xml
-            # with a bare Exception; anything more specific is not ours to explain.
-            if type(error) is not Exception:  # pylint: disable=unidiomatic-typecheck
-                raise
-            raise ConnectionFailure(
-                f"{self.connection.endpoint} answered but does not serve the vSphere API at /sdk: check that it is a vCenter and the port is right",
-                host=self.connection.hostname,
-                port=self.connection.port,
-            ) from error
+        version = call_with_retries(lambda: self._negotiated_version(context), self._retry_policy, sleep=self._sleep)
+        self._stub = SoapStubAdapter(
+            host=self.connection.hostname,
+            port=self.connection.port,
+            path="/sdk",
+            version=version,
+            sslContext=context,
+            httpConnectionTimeout=self.connection.timeout,
+            poolSize=CONNECTION_POOL_SIZE,
+        )
         service_instance = vim.ServiceInstance("ServiceInstance", self._stub)
         try:
             self._content = self._call(service_instance.RetrieveContent, what="read the service content", renew_session=False)
@@ -227,11 +223,15 @@ class VimClient(SessionClient):
         """Call ``method`` of the managed object ``kind``/``moid`` and return its result as plain values.
 
         ``idempotent=False`` for calls that change something: then a connection
-        dropped after the request was sent is reported, not retried, since the
-        server may have acted on it.
+        dropped after the request was sent is not simply retried, since the
+        server may have acted on it. A task method (``*_Task``) is looked for
+        among vCenter's recent tasks first (``_start_task``); any other such
+        call raises AmbiguousOutcome.
         """
         bound = getattr(self.managed_object(kind, moid), method)
         what = what or f"call {method} on {_KIND_LABELS.get(kind, kind)} {moid}"
+        if not idempotent and method.endswith("_Task"):
+            return plain(self._start_task(bound, moid, args, kwargs, what))
         return plain(self._call(bound, *args, what=what, idempotent=idempotent, **kwargs))
 
     def retrieve(self, kind, properties, *, names=None, moids=None):
@@ -267,7 +267,10 @@ class VimClient(SessionClient):
         except BaseException:
             self._destroy_view_after_error(view)
             raise
-        self._call(view.DestroyView, what="destroy the view for " + what)
+        try:
+            self._call(view.DestroyView, what="destroy the view for " + what)
+        except NotFoundError:
+            pass  # a DestroyView whose answer was lost, sent again: the view is gone, as asked
 
         records = {kind: [] for kind in properties_by_kind}
         for content in contents:
@@ -322,14 +325,102 @@ class VimClient(SessionClient):
 
     # -- internals ---------------------------------------------------------
 
+    def _negotiated_version(self, context):
+        """The newest vim25 version both pyVmomi and vCenter know, read from ``/sdk/vimServiceVersions.xml``.
+
+        What pyVmomi's SmartStubAdapter does, with the connection's timeout,
+        which it does not take: a port that accepts connections and never
+        answers would hold it for ever.
+        """
+        endpoint = self.connection.endpoint
+        conn = HTTPSConnection(self.connection.hostname, self.connection.port, context=context, timeout=self.connection.timeout)
+        try:
+            conn.request("GET", VERSIONS_PATH)
+            response = conn.getresponse()
+            body = response.read()
+        except DROPPED_CONNECTION_ERRORS as error:
+            raise TransientError(f"Failed to read the vSphere API versions of vCenter {endpoint}: the connection was dropped") from error
+        except (OSError, HTTPException) as error:
+            raise describe_unreachable(error, self.connection) from error
+        finally:
+            conn.close()
+        if response.status in RETRYABLE_HTTP_STATUSES:
+            raise TransientError(
+                f"Failed to read the vSphere API versions of vCenter {endpoint}: HTTP {response.status}: vCenter is busy or starting", status=response.status
+            )
+        offered = _offered_versions(body) if response.status == 200 else set()
+        if not offered:
+            raise ConnectionFailure(
+                f"{endpoint} answered but does not serve the vSphere API at /sdk: check that it is a vCenter and the port is right",
+                host=self.connection.hostname,
+                port=self.connection.port,
+            )
+        for version in VmomiSupport.GetServiceVersions("vim25"):
+            if VmomiSupport.versionIdMap[version] in offered:
+                return version
+        raise ConnectionFailure(
+            f"vCenter {endpoint} offers vSphere API versions {', '.join(sorted(offered))}, none of which this pyVmomi knows: install a pyVmomi that does",
+            host=self.connection.hostname,
+            port=self.connection.port,
+        )
+
+    def _start_task(self, bound, moid, args, kwargs, what):
+        """The task moid of ``bound(*args, **kwargs)``; when its answer was lost, the task it started, found among the recent tasks.
+
+        vCenter lists the tasks of the last minutes in ``TaskManager.recentTask``
+        (vSphere API reference, vim.TaskManager). A task on the same object,
+        queued after the call was sent and not ended before, is the call's:
+        the platform lock and one change at a time per object (each waited
+        for) leave no other. None there means the call never reached vCenter,
+        so it is sent again, within the retry policy.
+        """
+
+        def attempt():
+            sent_at = datetime.now(timezone.utc) + self._server_clock_offset
+            try:
+                return self._call(bound, *args, what=what, idempotent=False, **kwargs)
+            except AmbiguousOutcome as error:
+                # A server that was still working on it when the answer was lost lists the task a moment later.
+                self._sleep(self._retry_policy.base_delay)
+                task = self._task_started_since(moid, sent_at, what)
+                if task is not None:
+                    return self.managed_object("Task", task)
+                raise TransientError(f"{error.message.split(';')[0]}, before vCenter started a task") from error
+
+        return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
+
+    def _task_started_since(self, moid, since, what):
+        collector = vmodl.query.PropertyCollector
+        spec = collector.FilterSpec(
+            objectSet=[
+                collector.ObjectSpec(
+                    obj=self._content.taskManager,
+                    skip=True,
+                    selectSet=[collector.TraversalSpec(name="recent", type=vim.TaskManager, path="recentTask", skip=False)],
+                )
+            ],
+            propSet=[collector.PropertySpec(type=vim.Task, pathSet=["info.entity", "info.queueTime", "info.completeTime"])],
+        )
+        found = []
+        for content in self._retrieve_contents(spec, f"look for the task of '{what}' among the recent tasks"):
+            values = {prop.name: prop.val for prop in content.propSet or ()}
+            entity, queued, ended = values.get("info.entity"), values.get("info.queueTime"), values.get("info.completeTime")
+            # The task before this call on the same object (entering maintenance mode before leaving it) ended before it was sent.
+            if entity is not None and entity._moId == moid and queued is not None and queued >= since - TASK_CLOCK_MARGIN and (ended is None or ended > since):
+                found.append((queued, content.obj._moId))
+        return max(found)[1] if found else None
+
     def _login(self):
-        self._call(
+        session = self._call(
             self._content.sessionManager.Login,
             userName=self.connection.username,
             password=self.connection.password,
             what=f"log in as '{self.connection.username}'",
             renew_session=False,
         )
+        # The server's clock, for telling the tasks a call started from older ones.
+        if getattr(session, "loginTime", None) is not None:
+            self._server_clock_offset = session.loginTime - datetime.now(timezone.utc)
         self._session_generation += 1
 
     def _log_in_again(self):
@@ -363,7 +454,7 @@ class VimClient(SessionClient):
         if dropped and idempotent:
             return TransientError(f"{context}: the connection was dropped ({type(error).__name__})")
         if dropped:
-            return ConnectionFailure(
+            return AmbiguousOutcome(
                 f"{context}: the connection was dropped after the request was sent ({type(error).__name__});"
                 " the change may or may not have been made: read the state again before retrying",
                 host=self.connection.hostname,
@@ -444,6 +535,22 @@ class VimClient(SessionClient):
         except PacificError:
             # The retrieval error is the one to report; the view dies with the session.
             pass
+
+
+def _offered_versions(body):
+    """The vim25 versions a ``vimServiceVersions.xml`` lists (current and prior); empty when it is not one."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return set()
+    if root.tag != "namespaces":
+        return set()
+    offered = set()
+    for namespace in root.findall("namespace"):
+        if namespace.findtext("name") == "urn:vim25":
+            offered.add(namespace.findtext("version"))
+            offered.update(version.text for version in namespace.findall("priorVersions/version"))
+    return offered - {None}
 
 
 def _vim_type(kind):

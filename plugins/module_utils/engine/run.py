@@ -8,9 +8,12 @@ import contextlib
 from functools import partial
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vib_descriptor import read_vib_descriptor
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import RunContext
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import catalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.sessions import Sessions
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.platform_lock import LockInfo, PlatformLock
+from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate
 
 
 @contextlib.contextmanager
@@ -33,3 +36,14 @@ def platform_locked(context, operation, *, timeout=0.0, on_notice=lambda notice:
         yield info
     finally:
         lock.release(info)
+
+
+def check_references(topology, context, kinds=KINDS):
+    """Raise TopologyError, naming key paths, for names of vCenter objects the topology uses that do not exist.
+
+    Before planning, so that an apply never stops halfway on a name that was
+    wrong from the start; read through the run's catalog, which the plan reads
+    through too, so this costs only the lists the plan would not read, and
+    only those that the ``kinds`` planned use.
+    """
+    validate(topology, context.sessions.rest(), catalog=catalog(context), kinds=kinds)

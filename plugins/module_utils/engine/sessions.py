@@ -49,6 +49,7 @@ class Sessions:
             login_port=self._login_port,
             validate_certs=self.vcenter.validate_certs,
             ca_cert=self.vcenter.ca_cert,
+            timeout=self.vcenter.timeout,
         )
         return self._client(("supervisor", host), lambda: self._factories["supervisor"](connection))
 

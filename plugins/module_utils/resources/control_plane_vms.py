@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_CLUSTER_HOSTS, MAX_VM_CPUS, MAX_VM_MEMORY_MB, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import plain, select
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, changed_fields, plan_item
@@ -76,12 +77,15 @@ class ControlPlaneSpec:
         """Raise InvalidArgumentError, naming the option and its value, on input no cluster could satisfy."""
         if not self.name_prefix or not self.name_prefix.strip():
             raise InvalidArgumentError("name_prefix must not be empty: the VMs are named <name_prefix>-1, <name_prefix>-2, ...")
-        if self.count < 1 or self.count % 2 == 0:
+        out_of_range = (
+            range_problem("count", self.count, 1, MAX_CLUSTER_HOSTS, "an odd number of VMs, one per host")
+            or range_problem("num_cpus", self.num_cpus, 1, MAX_VM_CPUS, "vCPUs per VM")
+            or range_problem("memory_mb", self.memory_mb, 1, MAX_VM_MEMORY_MB, "MiB per VM")
+        )
+        if out_of_range:
+            raise InvalidArgumentError(out_of_range)
+        if self.count % 2 == 0:
             raise InvalidArgumentError(f"count {self.count} is invalid: a control plane needs an odd number of VMs (1, 3, 5, ...) to keep a quorum")
-        if self.num_cpus < 1:
-            raise InvalidArgumentError(f"num_cpus {self.num_cpus} is invalid: give at least 1")
-        if self.memory_mb < 1:
-            raise InvalidArgumentError(f"memory_mb {self.memory_mb} is invalid: give at least 1")
         if self.power_state not in POWER_STATES:
             raise InvalidArgumentError(f"power_state '{self.power_state}' is not one of {', '.join(POWER_STATES)}")
         if self.state not in STATES:
@@ -210,7 +214,7 @@ class ControlPlaneVms:
         )
         vm_names = {vm["moid"]: vm["name"] for vm in found["VirtualMachine"]}
         cluster = {"name": cluster_record["name"], "moid": cluster_record["moid"], "resource_pool": cluster_record["resourcePool"]}
-        rule = _rule(cluster_record["configurationEx.rule"], spec.effective_rule_name, vm_names, spec.cluster)
+        rule = _rule(cluster_record["configurationEx.rule"], spec.effective_rule_name, vm_names, spec.cluster, {vm["moid"] for vm in vms})
         return ControlPlaneState(
             cluster=cluster,
             hosts=tuple(hosts),
@@ -254,10 +258,13 @@ class ControlPlaneVms:
         # vSphere refuses an anti-affinity rule of fewer than two VMs.
         wanted_rule = None
         if spec.state == "present" and len(members) >= 2:
-            wanted_rule = {"name": spec.effective_rule_name, "enabled": True, "mandatory": spec.mandatory, "members": sorted(members)}
+            # The rule found over the set keeps its name unless rule_name asks for another.
+            name = spec.rule_name or (state.rule["name"] if state.rule else spec.effective_rule_name)
+            wanted_rule = {"name": name, "enabled": True, "mandatory": spec.mandatory, "members": sorted(members)}
         before_rule = state.rule_dict()
-        reasons = changed_fields(before_rule, wanted_rule, ("enabled", "mandatory", "members")) if before_rule and wanted_rule else []
-        rule_item = plan_item(f"drs_rule/{spec.cluster}/{spec.effective_rule_name}", before_rule, wanted_rule, reasons)
+        reasons = changed_fields(before_rule, wanted_rule, ("name", "enabled", "mandatory", "members")) if before_rule and wanted_rule else []
+        rule_name = (wanted_rule or before_rule or {}).get("name", spec.effective_rule_name)
+        rule_item = plan_item(f"drs_rule/{spec.cluster}/{rule_name}", before_rule, wanted_rule, reasons)
         return ControlPlanePlan(spec=spec, state=state, items=(*vm_items, rule_item), vm_items=tuple(vm_items), rule_item=rule_item)
 
     @staticmethod
@@ -413,7 +420,7 @@ class ControlPlaneVms:
                 info.key = rule["key"]
                 verb = "update"
                 rule_spec = client.data_object("ClusterRuleSpec", operation="edit", info=info)
-        what = f"{verb} anti-affinity rule '{plan.spec.effective_rule_name}' of cluster '{plan.spec.cluster}'"
+        what = f"{verb} anti-affinity rule '{(item.after or item.before)['name']}' of cluster '{plan.spec.cluster}'"
         task = client.call(
             "ClusterComputeResource",
             plan.state.cluster["moid"],
@@ -452,13 +459,15 @@ def _host_assignment(wanted, existing, hosts):
     return targets
 
 
-def _rule(rules, name, vm_names, cluster):
-    for rule in rules or ():
-        if rule.name != name:
-            continue
-        kind = getattr(rule, "_wsdlName", type(rule).__name__)
-        if kind != "ClusterAntiAffinityRuleSpec":
-            raise PacificError(f"Rule '{name}' of cluster '{cluster}' is a {kind}, not a VM-VM anti-affinity rule: set rule_name to another name")
+def _rule(rules, name, vm_names, cluster, set_moids):
+    """The rule over the set: the one called ``name``, else a mandatory anti-affinity rule over exactly the set's VMs, whatever its name.
+
+    WCP names its rule ``SupervisorControlPlaneVM anti-affinity``; another
+    tool or an admin may have named theirs otherwise. A second rule over the
+    same VMs would only duplicate it.
+    """
+
+    def described(rule):
         return {
             "key": rule.key,
             "name": rule.name,
@@ -466,7 +475,18 @@ def _rule(rules, name, vm_names, cluster):
             "mandatory": bool(rule.mandatory),
             "members": sorted(vm_names.get(moid, moid) for moid in plain(list(rule.vm or ()))),
         }
-    return None
+
+    anti_affinity = []
+    for rule in rules or ():
+        kind = getattr(rule, "_wsdlName", type(rule).__name__)
+        if rule.name == name:
+            if kind != "ClusterAntiAffinityRuleSpec":
+                raise PacificError(f"Rule '{name}' of cluster '{cluster}' is a {kind}, not a VM-VM anti-affinity rule: set rule_name to another name")
+            return described(rule)
+        if kind == "ClusterAntiAffinityRuleSpec":
+            anti_affinity.append(rule)
+    over_the_set = [rule for rule in anti_affinity if rule.mandatory and len(set_moids) >= 2 and set(plain(list(rule.vm or ()))) == set_moids]
+    return described(over_the_set[0]) if over_the_set else None
 
 
 def _unique(option, name, records, kind, where=""):

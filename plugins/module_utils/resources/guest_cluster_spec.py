@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import INT32_MAX, MAX_WAIT_SECONDS, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import API_OF_KIND, API_RESOURCES, DEFAULT_NETWORK
 
@@ -91,8 +92,7 @@ class GuestClusterSpec:
             found.append(f"state '{self.state}' is not one of {', '.join(STATES)}")
         if self.api is not None and self.api not in API_RESOURCES:
             found.append(f"api '{self.api}' is not one of {', '.join(API_RESOURCES)}")
-        if self.wait_timeout < 0:
-            found.append(f"wait_timeout {self.wait_timeout} is negative: give seconds")
+        found += filter(None, [range_problem("wait_timeout", self.wait_timeout, 0, MAX_WAIT_SECONDS, "seconds")])
         if self.definition is not None:
             return found + self._definition_problems()
         found += _name_problems(self.name, self.namespace)
@@ -235,8 +235,8 @@ def _node_pool_problems(pools):
             found.append(f"node_pools names '{name}' twice: give each pool once")
         seen.add(name)
         replicas = pool.get("replicas")
-        if replicas is not None and (not isinstance(replicas, int) or replicas < 0):
-            found.append(f"{where}.replicas {replicas} is not a number of nodes (0 or more)")
+        if replicas is not None:
+            found += filter(None, [range_problem(f"{where}.replicas", replicas, 0, INT32_MAX, "a number of nodes")])
         for key in ("vm_class", "storage_class"):
             if pool.get(key) is not None and not _is_subdomain(pool[key]):
                 found.append(f"{where}.{key} '{pool[key]}' is not a valid name (lower-case DNS name)")

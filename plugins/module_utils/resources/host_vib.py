@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_CLUSTER_HOSTS, MAX_WAIT_SECONDS, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import select
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, InvalidArgumentError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import NONE, PlanItem, plan_item
@@ -74,10 +75,11 @@ class VibSpec:
             parts = urlsplit(url)
             if parts.scheme not in URL_SCHEMES or not parts.netloc:
                 raise InvalidArgumentError(f"vib_url '{url}' is not an http:// or https:// URL: ESXi hosts and this module download VIBs over HTTP(S)")
-        if self.max_parallel < 1:
-            raise InvalidArgumentError(f"max_parallel {self.max_parallel} is invalid: at least 1 host must be remediated at a time")
-        if self.wait_timeout < 1:
-            raise InvalidArgumentError(f"wait_timeout {self.wait_timeout} is invalid: give the seconds to wait for each host task, at least 1")
+        out_of_range = range_problem("max_parallel", self.max_parallel, 1, MAX_CLUSTER_HOSTS, "the hosts remediated at a time") or range_problem(
+            "wait_timeout", self.wait_timeout, 1, MAX_WAIT_SECONDS, "the seconds to wait for each host task"
+        )
+        if out_of_range:
+            raise InvalidArgumentError(out_of_range)
 
 
 @dataclass(frozen=True)
@@ -382,7 +384,8 @@ class HostVibs:
                 name=MAINTENANCE_MARKER,
                 moType=self._client.managed_type("HostSystem"),
                 what=f"create the custom attribute {MAINTENANCE_MARKER} that marks hosts this module puts in maintenance mode",
-                idempotent=False,
+                # Sent again after a lost answer, it answers DuplicateName, which reads the definition below.
+                idempotent=True,
             )
             return definition.key
         except AlreadyExistsError:

@@ -245,6 +245,12 @@ class Namespaces:
                 infos = dict(zip(existing, pool.map(self._info, existing)))
         return {name: infos.get(name) for name in names}
 
+    def _has_access(self, path, params):
+        try:
+            return self._rest.get(path, params=params, what="read an access entry") is not None
+        except NotFoundError:
+            return False
+
     def _info(self, name):
         try:
             return self._rest.get(_instance_path(name), what=f"read namespace '{name}'")
@@ -370,7 +376,10 @@ class Namespaces:
         name = _name_of(item)
         if item.action == CREATE:
             self._rest.post(
-                INSTANCES, json=self._create_spec(name, plan.cluster_moid, item.after), what=f"create namespace '{name}' on cluster '{item.after['cluster']}'"
+                INSTANCES,
+                json=self._create_spec(name, plan.cluster_moid, item.after),
+                what=f"create namespace '{name}' on cluster '{item.after['cluster']}'",
+                read_back=lambda: self._info(name) is not None,
             )
         elif item.action == UPDATE:
             update = self._update_spec(item.before, item.after)
@@ -437,7 +446,13 @@ class Namespaces:
         params = {"type": entry["type"]}
         who = _principal(entry)
         if verb == "grant":
-            self._rest.post(path, params=params, json={"role": entry["role"]}, what=f"grant {who} the {entry['role']} role on namespace '{name}'")
+            self._rest.post(
+                path,
+                params=params,
+                json={"role": entry["role"]},
+                what=f"grant {who} the {entry['role']} role on namespace '{name}'",
+                read_back=lambda: self._has_access(path, params),
+            )
         elif verb == "change":
             self._rest.put(path, params=params, json={"role": entry["role"]}, what=f"give {who} the {entry['role']} role on namespace '{name}'")
         else:

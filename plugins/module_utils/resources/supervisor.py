@@ -346,13 +346,26 @@ class WorkloadManagement:
             if plan.settle:
                 state = self._wait(state, lambda s: s.status != plan.settle, deadline, f"{plan.settle} to end")
             if plan.operation in (DISABLE, REENABLE):
-                self._rest.post(path, params={"action": "disable"}, what=f"disable Workload Management on cluster '{spec.cluster}'")
+                self._rest.post(
+                    path,
+                    params={"action": "disable"},
+                    what=f"disable Workload Management on cluster '{spec.cluster}'",
+                    # Taken: the Supervisor is being removed, or is gone.
+                    read_back=lambda: (self._info(spec.cluster, state.cluster_id) or {}).get("config_status") in (None, REMOVING),
+                )
                 changed = True
             if plan.operation == REENABLE:
                 # vCenter enables a cluster again only once the old Supervisor is gone.
                 state = self._wait(state, lambda s: s.info is None, deadline, "Workload Management to be removed")
             if plan.operation in (ENABLE, REENABLE):
-                self._rest.post(path, params={"action": "enable"}, json=plan.body, what=f"enable Workload Management on cluster '{spec.cluster}'")
+                self._rest.post(
+                    path,
+                    params={"action": "enable"},
+                    json=plan.body,
+                    what=f"enable Workload Management on cluster '{spec.cluster}'",
+                    # Taken: the cluster has a Supervisor again (before the enable, it had none).
+                    read_back=lambda: self._info(spec.cluster, state.cluster_id) is not None,
+                )
                 changed = True
             elif plan.operation == UPDATE:
                 self._rest.patch(path, json=plan.body, what=f"update Workload Management on cluster '{spec.cluster}'")

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import IPV4_ADDRESSES, MAX_WAIT_SECONDS, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 
 SIZES = ("tiny", "small", "medium", "large")
@@ -75,12 +76,11 @@ class SupervisorSpec:
         problems = []
         if self.state not in STATES:
             problems.append(f"state: '{self.state}' is not one of {', '.join(STATES)}")
-        if self.wait_timeout < 0:
-            problems.append(f"wait_timeout: {self.wait_timeout} is negative")
+        problems += filter(None, [range_problem("wait_timeout", self.wait_timeout, 0, MAX_WAIT_SECONDS, "seconds")])
         for setting in SETTINGS:
             value = self.get(setting.option)
             if value is not None:
-                problems.extend(f"{setting.option}: {problem}" for problem in setting.problems(value))
+                problems.extend(at_option(setting.option, problem) for problem in setting.problems(value))
         problems.extend(placement_problems(self))
         _raise_if(problems, self.cluster)
 
@@ -169,9 +169,16 @@ def _choice_problems(choices):
 
 def _count_problems(minimum, why):
     def problems(value):
+        if value > IPV4_ADDRESSES:
+            return [f"{value} is more than the {IPV4_ADDRESSES} addresses of IPv4"]
         return [] if value >= minimum else [f"{value} is too few: {why} needs at least {minimum}"]
 
     return problems
+
+
+def at_option(option, problem):
+    """``problem`` of ``option``, prefixed with it: a problem of one item (``[0].count ...``) continues its key path."""
+    return f"{option}{problem}" if problem.startswith("[") else f"{option}: {problem}"
 
 
 def _ranges_problems(ranges):
@@ -180,8 +187,9 @@ def _ranges_problems(ranges):
         address, count = address_range.get("address"), address_range.get("count")
         if not _ipv4(address):
             problems.append(f"[{index}].address '{address}' is not an IPv4 address")
-        if count is None or count < 1:
-            problems.append(f"[{index}].count {count} must be at least 1")
+        first = _ipv4(address)
+        last_count = IPV4_ADDRESSES - int(first) if first else IPV4_ADDRESSES
+        problems += filter(None, [range_problem(f"[{index}].count", count, 1, last_count, "a number of addresses that stays within IPv4")])
     return problems
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import socket
 import ssl
+import struct
 import sys
 import threading
 import uuid
@@ -139,6 +140,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         endpoint = self.server.endpoint
         operation, target = None, None
         self.sent_status = None
+        self.answer_lost = False
         try:
             # Read first: whatever the answer, the connection stays in step for the next request.
             self.body = self._read_body()
@@ -191,6 +193,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             raise errors.service_unavailable("the server is currently unable to handle the request")
         if answer == "reset":
             raise DropConnection()
+        self.answer_lost = answer == "lost"
 
     def _read_body(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -210,7 +213,15 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             raise errors.ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
         return self.rfile.read(length) if length else b""
 
+    def _lose_answer(self, code):
+        """An injected "lost" fault: the request was served, its answer is not sent (the connection is reset)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.sent_status = code
+
     def _send_json(self, code, body, warnings=(), retry_after=None):
+        if self.answer_lost:
+            return self._lose_answer(code)
         payload = json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -227,6 +238,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         self.sent_status = code
 
     def _send_text(self, code, text):
+        if self.answer_lost:
+            return self._lose_answer(code)
         payload = text.encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8")

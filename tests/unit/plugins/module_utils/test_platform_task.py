@@ -1,6 +1,7 @@
 """The platform task over fake kinds and sessions: check mode plans only, results and resources, failures name the address."""
 
 import pytest
+from ansible_collections.pacific.vsphere.plugins.module_utils import platform_task
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine import planner
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.base import Kind, Planned
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import ABSENT, OWNED, Owner
@@ -43,6 +44,7 @@ class FakeTagging:
 
 class FakeSessions:
     opened = 0
+    references_checked = 0
 
     def __init__(self, connection, *, login_port):
         self.connection = connection
@@ -90,6 +92,13 @@ def applied(monkeypatch):
         return FakeKind
 
     monkeypatch.setattr(planner, "KIND_CLASSES", {name: fake_kind(name) for name in planner.KIND_CLASSES})
+    # The names of vCenter objects are checked against the lab (tests/pacific); here, that it happens before any change.
+
+    def check_references(topology, context, kinds):
+        assert done == [], "names are checked before any change"
+        FakeSessions.references_checked += 1
+
+    monkeypatch.setattr(platform_task, "check_references", check_references)
     return done
 
 
@@ -110,8 +119,10 @@ def test_check_mode_plans_and_applies_nothing(applied):
 
 
 def test_a_run_applies_and_returns_what_each_object_became(applied):
+    checked_before = FakeSessions.references_checked
     result = run_platform(params(kinds=["namespace"]), check_mode=False, diff_mode=False, sessions_factory=FakeSessions)
 
+    assert FakeSessions.references_checked == checked_before + 1
     assert applied == ["namespace.C1/team-a"]
     assert result["resources"]["namespace.C1/team-a"] == {"limit": "applied"}
     assert "diff" not in result
@@ -134,7 +145,9 @@ def test_bad_input_fails_before_any_session(applied):
     with pytest.raises(TopologyError, match=r"supervisors\[0\].control_plane.count: 2 is even"):
         bad = {"supervisors": [dict(TOPOLOGY["supervisors"][0], control_plane={"count": 2})]}
         run_platform(params(topology=bad), check_mode=False, diff_mode=False, sessions_factory=FakeSessions)
-    with pytest.raises(PacificError, match="parallelism: 0 is not allowed"):
+    with pytest.raises(PacificError, match="parallelism: 0 is out of range: give objects changed at once, from 1 to 64"):
         run_platform(params(parallelism=0), check_mode=False, diff_mode=False, sessions_factory=FakeSessions)
+    with pytest.raises(PacificError, match="lock_timeout: -1 is out of range"):
+        run_platform(params(lock_timeout=-1), check_mode=False, diff_mode=False, sessions_factory=FakeSessions)
 
     assert FakeSessions.opened == 0

@@ -53,6 +53,22 @@ def test_gives_up_after_the_last_attempt_and_says_how_many():
     assert str(raised.value) == "vCenter busy (gave up after 3 attempts)"
 
 
+def test_gives_up_when_the_next_wait_would_pass_the_total_time():
+    func = Flaky(*[TransientError("vCenter busy")] * 10)
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    with pytest.raises(TransientError) as raised:
+        call_with_retries(func, RetryPolicy(attempts=10, base_delay=4.0, max_delay=4.0, max_total=10.0), sleep=sleep, rand=lambda: 1.0, clock=lambda: now[0])
+
+    # Waits of 4 s: after 8 s, a third would end at 12 s, past the 10 s allowed.
+    assert func.calls == 3
+    assert now[0] == 8.0
+    assert raised.value.attempts == 3
+
+
 def test_errors_off_the_allow_list_are_raised_at_once():
     func = Flaky(ConnectionFailure("refused"), "ok")
 

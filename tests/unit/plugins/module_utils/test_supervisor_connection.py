@@ -14,6 +14,7 @@ PARAMS = dict(
     ca_cert="/ca.pem",
     kubeconfig=None,
     context=None,
+    timeout=60,
 )
 
 

@@ -41,6 +41,8 @@ def test_memory_quantities_become_whole_mebibytes(value, expected):
         ([64], "is not a quantity"),
         ("1000Ki", "is 0.9765625 MiB, but vSphere counts whole MiB"),
         (1.5, "is 1.5 MiB, but vSphere counts whole MiB"),
+        (10**30, "is 1000000000000000000000000000000 MiB, more than the 9223372036854775807 MiB vCenter takes (a 64-bit integer)"),
+        ("9000000000Pi", "is 9663676416000000000 MiB, more than the 9223372036854775807 MiB vCenter takes (a 64-bit integer)"),
     ],
 )
 def test_bad_memory_quantities_name_the_option_the_value_and_what_is_allowed(value, reason):

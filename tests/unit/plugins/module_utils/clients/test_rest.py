@@ -210,6 +210,29 @@ def test_dropped_connection_is_not_retried_for_creates(server, client):
     assert len(server.calls("POST", "/api/vcenter/namespaces/instances")) == 1
 
 
+def test_a_create_whose_answer_was_lost_is_read_back_not_sent_twice(server, client):
+    server.on("POST", "/api/vcenter/namespaces/instances", DROP)
+    server.on("GET", "/api/vcenter/namespaces/instances/ns1", Response(200, {"cluster": "domain-c1"}))
+
+    with client:
+        def read_back():
+            return client.get("/api/vcenter/namespaces/instances/ns1") is not None
+
+        assert client.post("/api/vcenter/namespaces/instances", json={"namespace": "ns1"}, read_back=read_back) is None
+
+    assert len(server.calls("POST", "/api/vcenter/namespaces/instances")) == 1
+
+
+def test_a_create_that_never_arrived_is_sent_again_within_the_policy(server, client):
+    server.on("POST", "/api/vcenter/namespaces/instances", DROP, DROP, Response(204))
+
+    with client:
+        assert client.post("/api/vcenter/namespaces/instances", json={"namespace": "ns1"}, read_back=lambda: False) is None
+
+    assert len(server.calls("POST", "/api/vcenter/namespaces/instances")) == 3
+    assert len(client.sleeps) == 2
+
+
 def test_certificate_signed_by_another_ca_is_refused(server, connection_to, pki):
     client = RestClient(connection_to(server.port, ca_cert=pki["stranger_ca"]))
 

@@ -5,8 +5,10 @@ the objects they return are real pyvmomi data objects. Connecting is tested
 over real sockets against the scripted HTTPS server of conftest.py.
 """
 
+import dataclasses
 import socket
 import ssl
+import time
 from http.client import HTTPException, RemoteDisconnected
 from types import SimpleNamespace
 
@@ -394,6 +396,20 @@ def test_a_server_without_the_vsphere_api_is_named(https_server, connection_to):
     assert [request["path"] for request in https_server.requests] == ["/sdk/vimServiceVersions.xml"]
 
 
+def test_a_port_that_never_answers_fails_within_the_timeout(connection_to):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does), never answers the TLS handshake
+    try:
+        connection = dataclasses.replace(connection_to(silent.getsockname()[1]), timeout=1)
+        started = time.monotonic()
+        with pytest.raises(ConnectionFailure, match=r"vCenter 127\.0\.0\.1:\d+ did not answer within 1s \(timeout\)"):
+            VimClient(connection).connect()
+        assert time.monotonic() - started < 5
+    finally:
+        silent.close()
+
+
 def test_an_unreadable_ca_cert_is_an_input_error(connection_to, tmp_path):
     (tmp_path / "garbage.pem").write_text("not a certificate")
 
@@ -405,7 +421,7 @@ def test_an_unreadable_ca_cert_is_an_input_error(connection_to, tmp_path):
     "error, message",
     [
         (socket.gaierror(-2, "Name or service not known"), "Cannot resolve the vCenter host name 'vc.example.com' (Name or service not known): check hostname"),
-        (socket.timeout("timed out"), "Connection to vCenter vc.example.com:443 timed out: check hostname, port and the network path"),
+        (socket.timeout("timed out"), "vCenter vc.example.com:443 did not answer within 60s (timeout): check hostname, port and the network path"),
         (ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), "The TLS handshake with vCenter vc.example.com:443 failed"),
         (OSError(113, "No route to host"), "Could not reach vCenter vc.example.com:443 ([Errno 113] No route to host): check hostname and port"),
     ],

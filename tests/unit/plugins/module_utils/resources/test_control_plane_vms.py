@@ -282,6 +282,32 @@ def test_wcp_rule_is_repaired_whatever_happened_to_it(supervisor):
     assert plan.items[-1].action == "create"
 
 
+def test_a_mandatory_rule_over_exactly_the_set_is_the_rule_whatever_its_name(supervisor):
+    members = [supervisor.moid_of(f"SupervisorControlPlaneVM ({n})") for n in (1, 2, 3)]
+    supervisor.rules.append(anti_affinity(7, "SupervisorControlPlaneVM anti-affinity", members, True, True))
+
+    plan, _after = ensure(supervisor, name_prefix="SupervisorControlPlaneVM")
+
+    assert not plan.changed and supervisor.mutations() == []
+    assert [rule.name for rule in supervisor.rules] == ["SupervisorControlPlaneVM anti-affinity"]
+    assert plan.state.rule["key"] == 7
+
+    plan, after = ensure(supervisor, name_prefix="SupervisorControlPlaneVM", rule_name="control-plane apart")
+    assert plan.items[-1].action == "update" and "name" in " ".join(plan.items[-1].reasons)
+    assert [rule.name for rule in supervisor.rules] == ["control-plane apart"]
+
+
+def test_a_preferred_rule_or_one_over_other_vms_is_not_the_sets(supervisor):
+    members = [supervisor.moid_of(f"SupervisorControlPlaneVM ({n})") for n in (1, 2, 3)]
+    supervisor.rules.append(anti_affinity(7, "someone's preference", members, True, False))
+    supervisor.rules.append(anti_affinity(8, "two of them", members[:2], True, True))
+
+    plan, _after = ensure(supervisor, name_prefix="SupervisorControlPlaneVM")
+
+    assert plan.items[-1].action == "create"
+    assert sorted(rule.name for rule in supervisor.rules) == ["SupervisorControlPlaneVM-anti-affinity", "someone's preference", "two of them"]
+
+
 def test_wcp_vms_are_never_created_moved_powered_or_deleted(supervisor):
     supervisor.vms[supervisor.moid_of("SupervisorControlPlaneVM (2)")]["host"] = "host-0"
     supervisor.vms[supervisor.moid_of("SupervisorControlPlaneVM (3)")]["power"] = "poweredOff"
@@ -306,10 +332,26 @@ def test_a_count_other_than_wcps_is_refused(supervisor):
 # -- bad input -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("count", [0, 2, 4, -1])
-def test_even_or_empty_counts_are_refused_before_any_call(count):
+@pytest.mark.parametrize("count", [2, 4])
+def test_even_counts_are_refused_before_any_call(count):
     with pytest.raises(InvalidArgumentError, match=rf"count {count} is invalid: a control plane needs an odd number of VMs"):
         ControlPlaneSpec(cluster="C1", name_prefix="cp", count=count).validate()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(count=0), "count: 0 is out of range: give an odd number of VMs, one per host, from 1 to 96"),
+        (dict(count=-1), "count: -1 is out of range"),
+        (dict(count=97), "count: 97 is out of range"),
+        (dict(num_cpus=0), "num_cpus: 0 is out of range: give vCPUs per VM, from 1 to 768"),
+        (dict(memory_mb=10**30), "memory_mb: 1000000000000000000000000000000 is out of range: give MiB per VM, from 1 to 25165824"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_naming_the_option(options, message):
+    with pytest.raises(InvalidArgumentError) as refused:
+        ControlPlaneSpec(cluster="C1", name_prefix="cp", **options).validate()
+    assert str(refused.value).startswith(message)
 
 
 def test_more_vms_than_connected_hosts_is_refused():

@@ -44,7 +44,8 @@ def problems_of(guest_cluster_spec):
         (dict(control_plane={"replicas": 2}), "control_plane.replicas 2 is not 1 or 3"),
         (dict(node_pools=[{"name": "a"}, {"name": "a"}]), "node_pools names 'a' twice"),
         (dict(node_pools=[{"name": "A_b"}]), "node_pools[0].name 'A_b' is not a DNS label"),
-        (dict(node_pools=[{"name": "a", "replicas": -1}]), "node_pools[0].replicas -1 is not a number of nodes"),
+        (dict(node_pools=[{"name": "a", "replicas": -1}]), "node_pools[0].replicas: -1 is out of range: give a number of nodes, from 0 to 2147483647"),
+        (dict(node_pools=[{"name": "a", "replicas": 2**31}]), "node_pools[0].replicas: 2147483648 is out of range"),
         (dict(node_pools=[{"name": "a", "labels": {"tier": True}}]), "the value of 'tier' is not a string (True): quote it"),
         (dict(node_pools=[{"name": "a", "labels": {"bad key!": "x"}}]), "'bad key!' is not a label key"),
         (dict(pods_cidr="10.0.0.1/8"), "pods_cidr '10.0.0.1/8' is not a CIDR block"),
@@ -52,7 +53,8 @@ def problems_of(guest_cluster_spec):
         (dict(service_domain="Cluster Local"), "service_domain 'Cluster Local' is not a DNS domain"),
         (dict(kubernetes_version=" "), "kubernetes_version is empty"),
         (dict(state="gone"), "state 'gone' is not one of present, absent"),
-        (dict(wait_timeout=-1), "wait_timeout -1 is negative"),
+        (dict(wait_timeout=-1), "wait_timeout: -1 is out of range: give seconds, from 0 to 86400"),
+        (dict(wait_timeout=86401), "wait_timeout: 86401 is out of range"),
     ],
 )
 def test_each_problem_names_the_option_and_what_is_allowed(options, problem):

@@ -20,7 +20,8 @@ URL_1 = "http://depot/spherelet-7.0.3-1.vib"
 URL_2 = "http://depot/spherelet-7.0.3-2.vib"
 MUTATING = {"AddCustomFieldDef", "SetField", "EnterMaintenanceMode_Task", "ExitMaintenanceMode_Task", "InstallHostPatchV2_Task", "UninstallHostPatch_Task"}
 # Setting a custom attribute twice to the same value is harmless: retried like a read.
-NOT_RETRIED = MUTATING - {"SetField"}
+# SetField sets a value; AddCustomFieldDef sent twice answers DuplicateName, which is read back.
+NOT_RETRIED = MUTATING - {"SetField", "AddCustomFieldDef"}
 
 
 class FakeVCenter:
@@ -397,8 +398,9 @@ def test_a_host_already_in_maintenance_mode_installs_without_entering_and_stays(
         (dict(urls=()), "vib_url is required with state=present"),
         (dict(urls=("ftp://depot/s.vib",)), "vib_url 'ftp://depot/s.vib' is not an http:// or https:// URL"),
         (dict(urls=("depot/s.vib",)), "vib_url 'depot/s.vib' is not an http:// or https:// URL"),
-        (dict(urls=(URL_2,), max_parallel=0), "max_parallel 0 is invalid"),
-        (dict(urls=(URL_2,), wait_timeout=0), "wait_timeout 0 is invalid"),
+        (dict(urls=(URL_2,), max_parallel=0), "max_parallel: 0 is out of range: give the hosts remediated at a time, from 1 to 96"),
+        (dict(urls=(URL_2,), max_parallel=97), "max_parallel: 97 is out of range"),
+        (dict(urls=(URL_2,), wait_timeout=0), "wait_timeout: 0 is out of range: give the seconds to wait for each host task, from 1 to 86400"),
         (dict(urls=(URL_2,), maintenance_mode="sometimes"), "maintenance_mode 'sometimes' is not one of auto, always, never"),
         (dict(urls=(URL_2,), name=""), "name must not be empty"),
     ],

@@ -83,7 +83,7 @@ class FakeRest:
             return [{"namespace": name, "cluster": info["cluster"]} for name, info in self.namespaces.items()]
         return copy.deepcopy(self._existing(path[len(INSTANCES) + 1 :], what))
 
-    def post(self, path, *, params=None, json=None, what=None):
+    def post(self, path, *, params=None, json=None, what=None, read_back=None):
         self.calls.append(("POST", path, params, json))
         if path == INSTANCES:
             self.add(

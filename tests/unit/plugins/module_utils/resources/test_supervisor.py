@@ -57,7 +57,7 @@ class FakeWcp:
             raise NotFoundError(f"Cluster {cluster_id} does not have vSphere Namespaces enabled.", error_type="NOT_FOUND", status=404)
         return copy.deepcopy(supervisor["info"])
 
-    def post(self, path, *, params=None, json=None, what=None):
+    def post(self, path, *, params=None, json=None, what=None, read_back=None):
         self.calls.append(("POST", f"{path}?action={params['action']}"))
         cluster_id = path.rsplit("/", 1)[1]
         if params["action"] == "enable":

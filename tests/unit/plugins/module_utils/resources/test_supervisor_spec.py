@@ -74,7 +74,7 @@ def test_a_complete_spec_is_valid():
         ({"dns_servers": ["ns1.example.com"]}, "dns_servers: 'ns1.example.com' is not an IPv4 address"),
         ({"ntp_servers": [" "]}, "ntp_servers: empty entry"),
         ({"workload_network": {"name": "Primary"}}, "workload_network.name: 'Primary' is not a DNS label"),
-        ({"workload_network": {"address_ranges": [{"address": "x", "count": 0}]}}, "workload_network.address_ranges: [0].address 'x' is not an IPv4 address"),
+        ({"workload_network": {"address_ranges": [{"address": "x", "count": 0}]}}, "workload_network.address_ranges[0].address 'x' is not an IPv4 address"),
         ({"load_balancer": {"type": "f5"}}, "load_balancer.type: 'f5' is not one of haproxy, avi"),
         ({"load_balancer": {"endpoint": "lb.example.com:99999"}}, "load_balancer.endpoint: 'lb.example.com:99999' has no valid port"),
         ({"load_balancer": {"endpoint": ":5556"}}, "load_balancer.endpoint: ':5556' has no host name"),
