@@ -45,7 +45,9 @@ def control_url(run_dir):
 
 
 def mutates(entry):
-    """Whether a logged request may change something (reads, logins and logouts do not)."""
+    """Whether a logged request may change something (reads, logins and logouts, and Kubernetes dry runs do not)."""
+    if entry.get("dry_run"):
+        return False
     if entry["api"] == "vim25":
         return entry.get("operation") not in READ_OPERATIONS
     return entry.get("method") != "GET" and entry.get("operation") not in READ_OPERATIONS

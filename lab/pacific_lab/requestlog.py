@@ -31,7 +31,7 @@ class RequestLog:
         self._entries = collections.deque(maxlen=capacity)
         self._lock = threading.Lock()
 
-    def record(self, *, api, method, path, operation, target, target_type, status, origin="client"):
+    def record(self, *, api, method, path, operation, target, target_type, status, origin="client", dry_run=False):
         entry = {
             "time": time.time(),
             "api": api,
@@ -43,6 +43,8 @@ class RequestLog:
             "status": status,
             "origin": origin,
         }
+        if dry_run:
+            entry["dry_run"] = True  # a Kubernetes write with dryRun=All
         with self._lock:
             self._entries.append(entry)
 

@@ -11,6 +11,7 @@ keeps nothing across a lab restart).
 
 import collections
 import hashlib
+import logging
 import time
 
 from . import kinds, timing
@@ -25,6 +26,7 @@ CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
 CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
 VM_OPERATOR = Caller("system:serviceaccount:vmware-system-vmop:vmware-system-vmop-controller-manager",
                      user_agent="vmware-system-vmop-controller-manager/v1.8.6")
+log = logging.getLogger("pacific_lab.supervisor")
 RESYNC = ("resync",)
 RESYNC_PERIOD = 10.0  # real seconds between comparisons with vcsim
 
@@ -43,6 +45,7 @@ class VirtualMachineController:
         self.time_scale = time_scale
         self.vms = kinds.resource("VirtualMachine")
         self.vm_classes = kinds.resource("VirtualMachineClass")
+        self.namespaces = kinds.resource("Namespace")
         self.controller = Controller("vm-operator", self._reconcile)
         self._ready_at = {}  # uid -> monotonic time the guest has booted
         registry.store.add_listener(self._on_event)
@@ -151,16 +154,28 @@ class VirtualMachineController:
         return min(hosts, key=lambda host: (same_role[host], everyone[host], host))
 
     def _resync(self):
-        """Re-create in vcsim the VMs it lost (one batched read per namespace)."""
-        by_namespace = collections.defaultdict(list)
+        """vcsim made to match the stored VirtualMachine objects (one batched read per namespace).
+
+        The VMs vcsim lost are made again; the VMs of a namespace's folder
+        that no object claims (left by a run cut short, or by an object deleted
+        while its VM was being made) are deleted, as the VM operator owns that
+        folder: the stored objects are the truth, vcsim follows them.
+        """
+        claimed = collections.defaultdict(set)
+        made = collections.defaultdict(list)
         for vm in self.registry.list(self.vms)["items"]:
+            claimed[vm["metadata"]["namespace"]].add(vm["metadata"]["name"])
             if (vm.get("status") or {}).get("uniqueID") and not vm["metadata"].get("deletionTimestamp"):
-                by_namespace[vm["metadata"]["namespace"]].append(vm)
-        for namespace, vms in by_namespace.items():
+                made[vm["metadata"]["namespace"]].append(vm)
+        namespaces = {item["metadata"]["name"] for item in self.registry.list(self.namespaces)["items"]} | set(claimed)
+        for namespace in sorted(namespaces):
             present = self.machines.existing(self.supervisor.cluster, namespace)
-            for vm in vms:
+            for vm in made[namespace]:
                 if vm["metadata"]["name"] not in present:
                     self._recreate(vm)
+            for name in sorted(set(present) - claimed[namespace]):
+                log.warning("vm-operator: VM %s/%s in vcsim has no VirtualMachine object: deleting it", namespace, name)
+                self.machines.destroy(self.supervisor.cluster, namespace, name)
 
     def _recreate(self, vm):
         hardware = self._hardware(vm)

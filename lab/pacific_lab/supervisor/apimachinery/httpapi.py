@@ -141,6 +141,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         operation, target = None, None
         self.sent_status = None
         self.answer_lost = False
+        self.dry_run = False  # a write with dryRun=All: recorded as such, it changes nothing
         try:
             # Read first: whatever the answer, the connection stays in step for the next request.
             self.body = self._read_body()
@@ -184,7 +185,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             if endpoint.record is not None:
                 endpoint.record(api="k8s", method=self.command, path=self.route_path, operation=operation,
                                 target=target.describe() if target else None,
-                                target_type=target.resource.kind if target else None, status=self.sent_status)
+                                target_type=target.resource.kind if target else None, status=self.sent_status,
+                                dry_run=self.dry_run)
 
     def _inject_fault(self, operation):
         fault = self.server.endpoint.fault
@@ -321,6 +323,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         dry_run = self.query.get("dryRun") or ",".join(delete_options.get("dryRun") or [])
         if dry_run not in ("", "All"):
             raise errors.bad_request(f'Invalid dryRun value "{dry_run}": only "All" is supported')
+        self.dry_run = dry_run == "All"
         validation = self.query.get("fieldValidation") or "Warn"
         if validation not in ("Ignore", "Warn", "Strict"):
             raise errors.bad_request(f"fieldValidation must be Ignore, Warn or Strict, not {validation!r}")
