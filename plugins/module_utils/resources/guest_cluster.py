@@ -48,6 +48,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     InvalidArgumentError,
+    NotFoundError,
     PacificError,
     ResourceBusyError,
     UnauthorizedError,
@@ -74,6 +75,8 @@ TERMINAL_REASONS = frozenset(
 # vSphere Namespaces carry this label on the Supervisor; its system namespaces do not.
 VSPHERE_NAMESPACE_LABEL = "vSphereClusterID"
 MAX_PARALLEL_READS = 8
+# Seconds a namespace vCenter has made may take to reach the Supervisor's API.
+NAMESPACE_PROPAGATION = 30
 # What plan() takes for a cluster it has to read itself.
 UNREAD = object()
 
@@ -293,7 +296,18 @@ class GuestClusters:
         return self._supervisor.apply(resource, manifest, field_manager=f"{self._field_manager}-ownership", force=True)
 
     def _apply(self, plan, dry_run=False):
-        return self._supervisor.apply(plan.spec.resource, plan.manifest, field_manager=self._field_manager, force=plan.spec.force_conflicts, dry_run=dry_run)
+        # A vSphere Namespace vCenter has just made (or made again, with a new
+        # Supervisor) reaches the Supervisor's API a moment later: wait for it, within a bound.
+        give_up = self._clock() + NAMESPACE_PROPAGATION
+        while True:
+            try:
+                return self._supervisor.apply(
+                    plan.spec.resource, plan.manifest, field_manager=self._field_manager, force=plan.spec.force_conflicts, dry_run=dry_run
+                )
+            except NotFoundError as error:
+                if error.kind != NAMESPACE.kind or self._clock() >= give_up:
+                    raise
+                self._sleep(1.0)
 
     def _item(self, plan, answer):
         reasons = []
