@@ -49,8 +49,14 @@ class AmbiguousOutcome(ConnectionFailure):
 
     The clients resolve it by reading back (a vim25 task among vCenter's
     recent tasks, a REST call's ``read_back``) before sending it again; it
-    reaches the caller only when nothing could tell.
+    reaches the caller only when nothing could tell. ``context`` is what was
+    being done ("Failed to create namespace 'a' on vCenter v:443"), for the
+    message of a retry.
     """
+
+    def __init__(self, message, *, context=None, host=None, port=None):
+        super().__init__(message, host=host, port=port)
+        self.context = context or message
 
 
 class AuthenticationError(PacificError):

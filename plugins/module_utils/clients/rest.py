@@ -229,7 +229,7 @@ class RestClient(SessionClient):
                 if read_back():
                     return None
                 # Nothing came of it: sending it again is safe, and counts as a retry.
-                raise TransientError(f"{error.message.split(';')[0]}, before vCenter acted on it") from error
+                raise TransientError(f"{error.context}: the connection was dropped, before vCenter acted on it") from error
 
         def with_retries():
             return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
@@ -295,6 +295,7 @@ class RestClient(SessionClient):
             return AmbiguousOutcome(
                 f"{context}: the connection was dropped after the request was sent;"
                 " the change may or may not have been made: read the state again before retrying",
+                context=context,
                 host=self.connection.hostname,
                 port=self.connection.port,
             )

@@ -385,7 +385,7 @@ class VimClient(SessionClient):
                 task = self._task_started_since(moid, sent_at, what)
                 if task is not None:
                     return self.managed_object("Task", task)
-                raise TransientError(f"{error.message.split(';')[0]}, before vCenter started a task") from error
+                raise TransientError(f"{error.context}: the connection was dropped, before vCenter started a task") from error
 
         return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
 
@@ -457,6 +457,7 @@ class VimClient(SessionClient):
             return AmbiguousOutcome(
                 f"{context}: the connection was dropped after the request was sent ({type(error).__name__});"
                 " the change may or may not have been made: read the state again before retrying",
+                context=context,
                 host=self.connection.hostname,
                 port=self.connection.port,
             )
