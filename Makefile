@@ -21,10 +21,10 @@ export PYTHONPATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR := 0
 
 .PHONY: help deps pacific demo test unit sanity integration lab-test pacific-test lint ansible-lint molecule collection \
-        lab-up lab-down lab-reset lab-status clean
+        lab-up lab-down lab-reset lab-status clean bench bench-quick bench-deps
 
 help:
-	@echo "make demo | test | unit | sanity | integration | lab-test | pacific-test | lint | ansible-lint | molecule | lab-up | lab-down | lab-reset | clean"
+	@echo "make demo | test | bench | bench-quick | unit | sanity | integration | lab-test | pacific-test | lint | ansible-lint | molecule | lab-up | lab-down | lab-reset | clean"
 
 deps: $(VENV)/.deps-installed
 $(VENV)/.deps-installed: tools/install_deps.sh requirements.txt pyproject.toml
@@ -110,6 +110,18 @@ molecule: lab-up collection
 	molecule test --all
 
 test: lint unit sanity integration lab-test pacific-test ansible-lint molecule
+
+# The project against its peers on the lab (not part of `make test`): table on
+# the terminal, bench/results/<date>.json, .md and .png. bench-quick: the
+# example topology and the peers only.
+bench-deps: $(VENV)/.bench-installed
+$(VENV)/.bench-installed: $(VENV)/.deps-installed pyproject.toml
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check --group bench
+	touch $@
+
+bench bench-quick: lab-up collection pacific bench-deps
+	ansible-playbook -i inventories/lab tools/export_lab_topology.yml >/dev/null
+	python3 -m bench $(if $(filter bench-quick,$@),--quick)
 
 clean: lab-down
 	rm -rf $(BUILD_DIR) tests/output

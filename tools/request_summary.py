@@ -26,6 +26,8 @@ READ_OPERATIONS = {
     "DestroyView",
     "RetrievePropertiesEx",
     "ContinueRetrievePropertiesEx",
+    "RetrieveProperties",  # the older form, which peers (community.vmware) still use
+    "Fetch",  # pyVmomi reading one property of an object
     "fetchSoftwarePackages",
     "session.create",
     "session.delete",
@@ -38,6 +40,19 @@ READ_OPERATIONS = {
     "tagging.tag_association.list_attached_tags_on_objects",
 }
 LOGINS = {"vim25": {"Login"}, "rest": {"session.create"}, "k8s": {"login"}}
+FIXED_PLAN_REQUESTS = 18  # logins to vCenter, one list of each kind of vCenter object, the lock: what does not grow
+PER_SUPERVISOR_PLAN_REQUESTS = 3  # its Workload Management state, its connected hosts (checked before planning), its Kubernetes login
+
+
+def no_change_plan_budget(hosts, namespaces, holding, supervisors):
+    """The requests of a no-change ``pacific plan``: the floor vSphere's APIs allow.
+
+    One read of installed VIBs per host and one GET per namespace (neither
+    has a bulk call), one list of guest clusters per namespace that holds
+    some, three per Supervisor, and a fixed part. The tests hold plans to it;
+    `make bench` shows it beside each measured plan.
+    """
+    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS
 
 
 def control_url(run_dir):

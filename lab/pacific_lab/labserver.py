@@ -62,6 +62,7 @@ class LabServer:
             self._serving.append(server)
         self._endpoints_document = endpoints
         self.supervisors = lab_supervisors(self.vcenter, self.request_log, on_change=self._publish_supervisors)
+        self.vcenter.supervisors.served = self.supervisors.serves
         self.supervisors.start()
         endpoints["supervisors"] = self.supervisors.endpoints()
         _write_json(ENDPOINTS_FILE, endpoints)
@@ -75,8 +76,7 @@ class LabServer:
         with self._reset_lock:
             # The new vcsim is up before the old one goes: no request meets a dead port.
             fresh = self._start_vcsim(size)
-            self.vcenter.reset(fresh)
-            self.supervisors.reset()
+            self.supervisors.reset(lambda: self.vcenter.reset(fresh))
             old_vcsim, old_pool = self._vcsim, self._frontdoor.upstream
             self._vcsim, self._frontdoor.upstream = fresh, UpstreamPool(LOOPBACK, fresh.port)
             old_pool.close()

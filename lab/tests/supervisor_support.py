@@ -33,7 +33,7 @@ from pacific_lab.supervisor.directory import (  # noqa: E402  (re-exported for t
     StoragePolicy,
     SupervisorInfo,
 )
-from pacific_lab.supervisor.machines import NAMESPACES_FOLDER, VsphereMachines  # noqa: E402
+from pacific_lab.supervisor.machines import NAMESPACES_FOLDER, MachinesClosed, MachineSpec, VsphereMachines  # noqa: E402,F401
 from pacific_lab.supervisor.service import SupervisorFleet  # noqa: E402
 from pacific_lab.supervisor.sessions import Sessions  # noqa: E402
 from pacific_lab.supervisor.timing import TimeScale  # noqa: E402

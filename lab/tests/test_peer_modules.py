@@ -108,3 +108,10 @@ def test_vmware_guest_and_vm_vm_drs_rule(lab, clean_lab, vcenter_connect, tmp_pa
     assert isinstance(rule, vim.cluster.AntiAffinityRuleSpec)
     assert rule.mandatory is True and rule.enabled is True
     assert sorted(vm.name for vm in rule.vm) == VM_NAMES
+    # vCenter keeps the deprecated `configuration` in step: vmware_vm_vm_drs_rule finds the rule there.
+    assert [r.name for r in cluster.configuration.rule if r.name == RULE_NAME] == [RULE_NAME]
+
+    again = _run_playbook(_playbook(lab["vcenter"], datastore), lab["vcenter"]["ca_cert"], tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " changed=0 " in again.stdout, again.stdout
+    assert len([r for r in cluster.configurationEx.rule if r.name == RULE_NAME]) == 1

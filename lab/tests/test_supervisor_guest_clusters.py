@@ -12,6 +12,8 @@ from supervisor_support import (
     STORAGE_CLASS,
     STORAGE_POLICY,
     VM_CLASS,
+    MachinesClosed,
+    MachineSpec,
     ResourceLimits,
     condition,
     supervisor_under_test,
@@ -212,3 +214,21 @@ def test_a_cluster_beyond_the_namespace_limits_is_not_built(supervisor, api, vsp
     assert nodes(api, namespace, "too-big") == [] and vms_in_namespace(vsphere, namespace) == {}
     clusters.delete(name="too-big", namespace=namespace)
     wait_gone(clusters, "too-big", namespace)
+
+
+def test_a_reset_stops_every_supervisor_before_vcenter_changes_and_a_stopped_one_makes_no_vm(supervisor, vsphere):  # noqa: F811
+    # Last in this file: the reset forgets the Supervisor's objects and sessions.
+    namespace, old = supervisor.namespace, supervisor.fleet.service(supervisor.info.id)
+    seen = {}
+
+    def reset_vcenter():
+        seen["served"] = supervisor.fleet.endpoints()
+        try:
+            old.machines.create(MachineSpec(namespace, "late-vm", supervisor.info.cluster, 1, 1024, ""))
+        except MachinesClosed as closed:
+            seen["late create"] = str(closed)
+
+    supervisor.fleet.reset(reset_vcenter)
+    assert seen == {"served": [], "late create": "this Supervisor service has stopped"}
+    assert "late-vm" not in vms_in_namespace(vsphere, namespace)
+    assert supervisor.fleet.service(supervisor.info.id) not in (None, old)  # served again, from an empty state

@@ -87,6 +87,9 @@ def test_a_guest_cluster_on_an_enabled_supervisor(lab, supervisor, control, vcen
     assert login_response(server, vcenter["ca_cert"], vcenter["username"], "wrong").status == 401
     token = login(server, vcenter["ca_cert"], vcenter["username"], vcenter["password"])
     clusters_api = _clusters(server, vcenter["ca_cert"], token)
+    # A namespace made through vCenter reaches the Supervisor's API a moment later.
+    namespaces = dynamic.DynamicClient(official_client(server, vcenter["ca_cert"], token)).resources.get(api_version="v1", kind="Namespace")
+    wait_for(lambda: NAMESPACE in [item.metadata.name for item in namespaces.get().items], f"namespace {NAMESPACE} on the Supervisor")
     manifest = {"apiVersion": "run.tanzu.vmware.com/v1alpha3", "kind": "TanzuKubernetesCluster",
                 "metadata": {"name": "tkc-lab", "namespace": NAMESPACE},
                 "spec": {"topology": {

@@ -61,11 +61,13 @@ func main() {
 
 	for _, e := range simulator.Map.All("ClusterComputeResource") {
 		fullyAutomatedDRS(e.(*simulator.ClusterComputeResource))
+		mirrorConfiguration(e.(*simulator.ClusterComputeResource))
 	}
 	for _, e := range simulator.Map.All("HostSystem") {
 		addImageManagers(e.(*simulator.HostSystem))
 	}
 	simulator.Map.AddHandler(labTaskFaults)
+	simulator.Map.AddHandler(labClusterConfiguration)
 
 	// vcsim's SessionManager.Login accepts exactly the credentials in Listen.User.
 	m.Service.Listen = &url.URL{Scheme: "http", Host: *listen, User: url.UserPassword(*username, *password)}

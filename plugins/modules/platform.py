@@ -119,9 +119,15 @@ seealso:
 """
 
 EXAMPLES = r"""
+# The vCenter connection comes from VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (or module_defaults).
+- name: Read the topology file, as data
+  pacific.vsphere.topology_file:
+    path: topology.yml
+  register: topology_file
+
 - name: Check the topology and read it with its defaults
   pacific.vsphere.topology:
-    topology: "{{ lookup('ansible.builtin.file', 'topology.yml') | from_yaml }}"
+    topology: "{{ topology_file.topology }}"
   register: checked
 
 - name: Show what building the platform would change

@@ -7,10 +7,8 @@ Needs a running lab (`make lab-up`) and its topology exported as data
 import json
 import os
 import pathlib
-import shlex
 import subprocess
 import sys
-import urllib.request
 
 import requests
 import yaml
@@ -19,7 +17,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", ROOT / "lab" / ".run"))
 TOPOLOGY = RUN_DIR / "topology.yml"
 sys.path.insert(0, str(ROOT / "tools"))
-from request_summary import control_url, mutates  # noqa: E402,F401  (the one list of what only reads)
+import lab_access  # noqa: E402
+from lab_access import secrets as lab_secrets  # noqa: E402
+from request_summary import mutates, no_change_plan_budget  # noqa: E402,F401  (the one list of what only reads; the plan budget)
 
 # Every output of every pacific run of the session, to look for secrets in.
 OUTPUTS = []
@@ -27,11 +27,7 @@ OUTPUTS = []
 
 def secrets():
     """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote."""
-    values = {}
-    for line in (RUN_DIR / "pacific.env").read_text().splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        values[name] = shlex.split(value)[0]
-    return values
+    return lab_secrets(RUN_DIR)
 
 
 def command(*args, topology=TOPOLOGY):
@@ -76,19 +72,9 @@ def namespace_entry(document, name):
     return next(namespace for supervisor in document["supervisors"] for namespace in supervisor["namespaces"] if namespace["name"] == name)
 
 
-class Control:
+class Control(lab_access.Control):
     def __init__(self):
-        self.url = control_url(RUN_DIR)
-
-    def call(self, method, path, document=None):
-        data = None if document is None else json.dumps(document).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=180) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def client_requests(self):
-        return self.call("GET", "/requests?origin=client")
+        super().__init__(RUN_DIR)
 
 
 class VcenterRest:
@@ -113,7 +99,8 @@ class VcenterRest:
 
 
 def vsphere_inventory():
-    """What vim25 shows, read with pyVmomi: ``(cluster, name)`` of each VM, DRS rule names by cluster, hosts in maintenance mode."""
+    """What vim25 shows, read with pyVmomi: ``(cluster, name)`` of each VM, ``(namespace, name)`` of the VM Operator's,
+    DRS rule names by cluster, hosts in maintenance mode."""
     import ssl
 
     from pyVim.connect import Disconnect, SmartConnect
@@ -132,13 +119,37 @@ def vsphere_inventory():
             finally:
                 view.Destroy()
 
+        vms = every(vim.VirtualMachine)
         return {
-            "vms": sorted((vm.runtime.host.parent.name, vm.name) for vm in every(vim.VirtualMachine)),
+            "vms": sorted((vm.runtime.host.parent.name, vm.name) for vm in vms),
+            # The VM Operator's VMs: in the folder Namespaces/<namespace> (WCP's control plane has a folder there too).
+            "namespace_vms": sorted(
+                (vm.parent.name, vm.name) for vm in vms if vm.parent.parent.name == "Namespaces" and not vm.name.startswith("SupervisorControlPlaneVM")
+            ),
             "rules": {cluster.name: sorted(rule.name for rule in cluster.configurationEx.rule or ()) for cluster in every(vim.ClusterComputeResource)},
             "in_maintenance": sorted(host.name for host in every(vim.HostSystem) if host.runtime.inMaintenanceMode),
         }
     finally:
         Disconnect(service)
+
+
+def supervisor_virtual_machines():
+    """``(namespace, name)`` of every VirtualMachine object of every Supervisor, read through its Kubernetes API."""
+    endpoints = json.loads((RUN_DIR / "endpoints.json").read_text())
+    vcenter, found = endpoints["vcenter"], []
+    namespaces = VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")
+    for supervisor in endpoints.get("supervisors", []):
+        http = requests.Session()
+        http.trust_env = False
+        http.verify = vcenter["ca_cert"]
+        login = http.post(supervisor["server"] + "/wcp/login", auth=(vcenter["username"], vcenter["password"]), timeout=30)
+        http.headers["Authorization"] = "Bearer " + login.json()["session_id"]
+        for namespace in (each["namespace"] for each in namespaces if each["cluster"] == supervisor["cluster"]):
+            # Listed namespace by namespace: a vCenter administrator may not list at the cluster scope.
+            listed = http.get(f"{supervisor['server']}/apis/vmoperator.vmware.com/v1alpha3/namespaces/{namespace}/virtualmachines", timeout=30)
+            assert listed.status_code == 200, listed.text
+            found += [(namespace, vm["metadata"]["name"]) for vm in listed.json()["items"]]
+    return sorted(found)
 
 
 def assert_example_platform_complete():
@@ -147,9 +158,12 @@ def assert_example_platform_complete():
     supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
     assert len(supervisor_vms) == len(set(supervisor_vms)) == 6, supervisor_vms
     assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}, inventory["rules"]
-    # The guest clusters exist once each (how many node VMs the lab's controllers made is their doing).
     clusters = [each for each in inventory["vms"] if each[1].startswith(("tkc-a-control-plane", "capi-platform-control-plane"))]
     assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}, clusters
+    # vcsim's guest VMs are the Supervisors' VirtualMachine objects, one each; and none was ever
+    # found unclaimed (the VM Operator deletes such a VM, so only its log tells that one was made).
+    assert inventory["namespace_vms"] == supervisor_virtual_machines()
+    assert "has no VirtualMachine object" not in (RUN_DIR / "lab.log").read_text()
     assert inventory["in_maintenance"] == []
     names = [each["namespace"] for each in VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")]
     assert sorted(names) == ["platform", "team-a", "team-b"]

@@ -7,6 +7,11 @@ namespace) or, when there is none, the cluster's root pool, on the host the
 controller chose. Calls go through the vCenter service's own vim25 session
 (`pacific_lab.vcenter.vsphere.Vsphere`), so they show in the request log with
 origin "wcp", as the Supervisor's calls to vCenter are WCP's.
+
+Each Supervisor service acts through a handle of its own (`for_service`),
+closed when the service stops: a controller still busy after its service
+stopped (a lab reset, a Supervisor being reconfigured) cannot then make VMs in
+a vcsim that is no longer its own, which left VMs that no object claims.
 """
 
 import threading
@@ -35,15 +40,34 @@ class MachineFacts:
     host: str
 
 
+class MachinesClosed(Exception):
+    """The Supervisor service that asked has stopped: vcsim is no longer its to change."""
+
+
 class VsphereMachines:
-    def __init__(self, vsphere_source):
+    def __init__(self, vsphere_source, lock=None):
         self._vsphere_source = vsphere_source  # callable: the current Vsphere session (a lab reset replaces it)
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()  # one vim25 session: every handle's calls go one at a time
+        self._closed = False
+
+    def for_service(self):
+        """A handle for one Supervisor service, sharing the session; `close` ends only this handle."""
+        return VsphereMachines(self._vsphere_source, self._lock)
+
+    def close(self):
+        """No call through this handle after this one returns (a call under way finishes first)."""
+        with self._lock:
+            self._closed = True
+
+    def _session(self):
+        if self._closed:
+            raise MachinesClosed("this Supervisor service has stopped")
+        return self._vsphere_source()
 
     def hosts(self, cluster_moid):
         """{host name: per-core CPU MHz} of the cluster's hosts."""
         with self._lock:
-            vsphere = self._vsphere_source()
+            vsphere = self._session()
             cluster = vsphere.ref(vim.ClusterComputeResource, cluster_moid)
             found = vsphere.retrieve(vim.HostSystem, ["name", "summary.hardware.cpuMhz"], root=cluster)
             return {props["name"]: props["summary.hardware.cpuMhz"] for _, props in found}
@@ -51,7 +75,7 @@ class VsphereMachines:
     def existing(self, cluster_moid, namespace):
         """{VM name: moid} of the namespace's VMs in vcsim (one batched read)."""
         with self._lock:
-            vsphere = self._vsphere_source()
+            vsphere = self._session()
             folder = self._folder(vsphere, cluster_moid, namespace, create=False)
             if folder is None:
                 return {}
@@ -60,7 +84,7 @@ class VsphereMachines:
     def create(self, spec):
         """Create and power on the VM (or find it, when it exists already); its facts."""
         with self._lock:
-            vsphere = self._vsphere_source()
+            vsphere = self._session()
             cluster = vsphere.ref(vim.ClusterComputeResource, spec.cluster)
             folder = self._folder(vsphere, spec.cluster, spec.namespace, create=True)
             vm = vsphere.vms_named({spec.name}, root=folder).get(spec.name)
@@ -77,7 +101,7 @@ class VsphereMachines:
     def destroy(self, cluster_moid, namespace, name):
         """Power off and delete the VM; nothing to do when it is gone."""
         with self._lock:
-            vsphere = self._vsphere_source()
+            vsphere = self._session()
             folder = self._folder(vsphere, cluster_moid, namespace, create=False)
             vm = vsphere.vms_named({name}, root=folder).get(name) if folder is not None else None
             if vm is not None:

@@ -50,7 +50,8 @@ class SupervisorService:
     def __init__(self, info, *, directory, state_dir, pki_dir, machines, time_scale, session_keys,
                  record=None, fault=None, session_lifetime=SESSION_LIFETIME):
         self.info = info
-        self.machines = machines
+        self._all_machines = machines
+        self.machines = machines.for_service()  # closed by stop(): see machines.py
         self.state_file = state_dir / f"supervisor-{info.id}.sqlite"
         state_dir.mkdir(parents=True, exist_ok=True)
         self.store = ObjectStore(self.state_file)
@@ -60,8 +61,8 @@ class SupervisorService:
         self.controllers = [
             GarbageCollector(self.registry),
             NamespaceController(self.registry),
-            VirtualMachineController(self.registry, machines, info, time_scale),
-            GuestClusterController(self.registry, directory, info, machines, time_scale),
+            VirtualMachineController(self.registry, self.machines, info, time_scale),
+            GuestClusterController(self.registry, directory, info, self.machines, time_scale),
         ]
         endpoint = ApiEndpoint(
             self.registry, VERSION_INFO, authenticate=self.sessions.authenticate,
@@ -97,6 +98,7 @@ class SupervisorService:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+        self.machines.close()  # before the controllers: one that outlives its stop changes nothing in vcsim
         for controller in self.controllers:
             controller.stop()
         self.store.close()
@@ -109,9 +111,9 @@ class SupervisorService:
     def destroy(self):
         """The Supervisor is being removed from vCenter: its guest VMs and its state go."""
         vms = self.registry.list(resource("VirtualMachine"))["items"]
+        self.forget()  # first: no controller of this Supervisor makes a VM while they go
         for vm in vms:
-            self.machines.destroy(self.info.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
-        self.forget()
+            self._all_machines.destroy(self.info.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
 
 
 class SupervisorFleet:
@@ -146,8 +148,13 @@ class SupervisorFleet:
                 service.stop()
             self._services.clear()
 
-    def reset(self):
-        """Back to the initial state: no Supervisor state, every session ended; then follow the directory again."""
+    def reset(self, reset_vcenter):
+        """Back to the initial state: no Supervisor state, every session ended; then follow the directory again.
+
+        `reset_vcenter()` gives vCenter its fresh vcsim once every service has
+        stopped, and before any is started again: a Supervisor of the old
+        vcsim would otherwise make its VMs again in the new one.
+        """
         with self._lock:
             before = self.endpoints()
             for service in self._services.values():
@@ -156,7 +163,12 @@ class SupervisorFleet:
             for leftover in self.state_dir.glob("supervisor-*.sqlite"):
                 leftover.unlink()
             self.session_keys.rotate()
-        self.refresh(before)
+            reset_vcenter()
+            self.refresh(before)
+
+    def serves(self, supervisor_id):
+        """Whether the Supervisor's API server is up. No lock: vCenter's REST answers ask, and a refresh may hold it long."""
+        return supervisor_id in self._services
 
     def service(self, supervisor_id):
         with self._lock:

@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import json
 
-from ..vcenter import errors as vcenter_errors
 from ..vcenter.catalog import STORAGE_POLICIES
 from ..vcenter.supervisors import API_SERVER_PORT
 from .access import ADMINISTRATORS_GROUP
@@ -32,17 +31,9 @@ class VcenterDirectory:
         return hashlib.sha256(json.dumps(snapshot, sort_keys=True, default=str).encode()).hexdigest()
 
     def supervisors(self):
-        found = []
-        for summary in self.vcenter.supervisors.list():
-            try:
-                endpoint = self.vcenter.supervisors.get(summary["cluster"])["api_server_cluster_endpoint"]
-            except vcenter_errors.ApiError as error:
-                if error.error_type != "NOT_FOUND":
-                    raise
-                continue  # disabled since it was listed
-            found.append(SupervisorInfo(id=summary["cluster"], cluster=summary["cluster"], host=endpoint,
-                                        port=API_SERVER_PORT, state=summary["config_status"]))
-        return found
+        # vCenter's own state, not what its REST API reports (RUNNING only once served: the fleet serves on RUNNING).
+        return [SupervisorInfo(id=cluster, cluster=cluster, host=endpoint, port=API_SERVER_PORT, state=state)
+                for cluster, endpoint, state in self.vcenter.supervisors.states()]
 
     def namespaces(self, supervisor_id):
         return [_namespace(doc) for doc in self.vcenter.namespaces.all() if doc["cluster"] == supervisor_id]

@@ -53,6 +53,8 @@ class Supervisors:
         self._vsphere = None
         self._lock = threading.RLock()
         self._workers = []
+        # Whether the lab serves a Supervisor's Kubernetes API (the lab wires its fleet in; alone: always).
+        self.served = lambda cluster_id: True
 
     def bind(self, vsphere):
         self._vsphere = vsphere
@@ -60,10 +62,21 @@ class Supervisors:
     # --- REST operations ----------------------------------------------------
 
     def list(self):
-        return [_summary(doc) for doc in self._store.all(SUPERVISOR)]
+        return [_summary(self._reported(doc)) for doc in self._store.all(SUPERVISOR)]
 
     def get(self, cluster_id):
-        return _info(self._existing(cluster_id))
+        return _info(self._reported(self._existing(cluster_id)))
+
+    def states(self):
+        """(cluster moid, API server endpoint, config_status) of each Supervisor: what the lab's fleet follows."""
+        return [(doc["cluster"], doc["endpoint"], doc["config_status"]) for doc in self._store.all(SUPERVISOR)]
+
+    def _reported(self, doc):
+        """What vCenter reports: RUNNING / READY ("configured correctly", "able to accept pods") only once
+        the Supervisor's API answers; between the end of the enable and the lab serving it, CONFIGURING."""
+        if doc["config_status"] == "RUNNING" and not self.served(doc["cluster"]):
+            return {**doc, "config_status": "CONFIGURING", "kubernetes_status": "WARNING"}
+        return doc
 
     def is_running(self, cluster_id):
         doc = self._store.get(SUPERVISOR, cluster_id)

@@ -286,8 +286,8 @@ class VimClient(SessionClient):
     def wait_for_task(self, task, *, timeout=3600, what=None):
         """Wait for the task moid ``task`` and return its result as plain values.
 
-        Polls ``info`` with one PropertyCollector read per poll, backing off
-        from 0.5 s to 5 s. Raises TaskFailed with the vSphere fault when the
+        Polls ``info`` with one PropertyCollector read per poll, every tenth
+        of the time waited, from 0.5 s to 5 s. Raises TaskFailed with the vSphere fault when the
         task fails, WaitTimeout carrying the last state seen when ``timeout``
         seconds pass first.
         """

@@ -331,14 +331,14 @@ def task_states(client, monkeypatch, *infos):
     return reads
 
 
-def test_wait_returns_the_result_polling_with_backoff(client, time_, monkeypatch):
+def test_wait_returns_the_result_polling_every_half_second_at_first(client, time_, monkeypatch):
     running = vim.TaskInfo(state="running", progress=40, entityName="H0")
     reads = task_states(client, monkeypatch, running, running, running, vim.TaskInfo(state="success", result=vim.HostSystem("host-1"), entityName="H0"))
 
     assert client.wait_for_task("task-1", timeout=60) == "host-1"
 
     assert len(reads) == 4
-    assert time_.sleeps == [0.5, 0.75, 1.125]
+    assert time_.sleeps == [0.5, 0.5, 0.5]
 
 
 def test_a_failed_task_raises_its_fault(client, monkeypatch):

@@ -1,0 +1,8 @@
+"""`make bench`: the project against its peers, side by side, on one lab in one run.
+
+Each figure comes from one run of a tool as a user starts it (its own
+process): wall time, the client requests the lab logged for it by API,
+logins, and the peak memory of its processes. Request counts are
+deterministic and their budgets are tests in `make test`; times are this
+machine's and live here only.
+"""

@@ -1,0 +1,39 @@
+"""What the pacific lab tests and the benchmark need of a running lab: its control API and the secrets pacific reads.
+
+    from lab_access import Control, secrets
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shlex
+import urllib.request
+
+from request_summary import control_url
+
+
+class Control:
+    """The lab's control API (reset, time scale, faults, request log) of the lab at ``run_dir``."""
+
+    def __init__(self, run_dir):
+        self.url = control_url(run_dir)
+
+    def call(self, method, path, document=None):
+        data = None if document is None else json.dumps(document).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=180) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def client_requests(self):
+        return self.call("GET", "/requests?origin=client")
+
+
+def secrets(run_dir):
+    """{PACIFIC_VAR_*: value} that tools/export_lab_topology.yml wrote to ``run_dir``/pacific.env."""
+    values = {}
+    for line in (pathlib.Path(run_dir) / "pacific.env").read_text().splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        values[name] = shlex.split(value)[0]
+    return values
