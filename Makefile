@@ -100,10 +100,10 @@ pacific-test: lab-up collection pacific
 lint: deps
 	ruff check .
 
-# The roles, playbooks, molecule scenarios and AWX set-up, with the collection
+# The roles, playbooks, molecule scenarios, AWX set-up and the benchmark's playbooks, with the collection
 # as installed (the modules' argument specs are checked too).
 ansible-lint: collection
-	ansible-lint --offline --profile production roles playbooks molecule awx
+	ansible-lint --offline --profile production roles playbooks molecule awx bench/playbooks
 
 # Every scenario of molecule/ against the lab; they set its time scale themselves.
 molecule: lab-up collection
