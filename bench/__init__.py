@@ -6,3 +6,10 @@ logins, and the peak memory of its processes. Request counts are
 deterministic and their budgets are tests in `make test`; times are this
 machine's and live here only.
 """
+
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# The lab's test tools (request log summary, control API) and the lab's package (its timing constants).
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "lab")]

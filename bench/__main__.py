@@ -17,8 +17,8 @@ import platform
 import sys
 import tempfile
 
-from . import report, scenarios
-from .lab import ROOT, Lab
+from . import ROOT, report, scenarios
+from .lab import Lab
 
 RESULTS = ROOT / "bench" / "results"
 

@@ -17,12 +17,7 @@ the critical path is the longest chain, times the lab's time scale.
 
 from __future__ import annotations
 
-import sys
-
-from .lab import ROOT
-
-sys.path.insert(0, str(ROOT / "lab"))
-from pacific_lab.supervisor.timing import VM_BOOT  # noqa: E402
+from pacific_lab.supervisor.timing import VM_BOOT
 
 
 def guest_cluster_seconds(cluster):

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import sys
 
 import requests
+from lab_access import Control, secrets
+from request_summary import mutates, summary
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from . import ROOT
+
 RUN_DIR = pathlib.Path(os.environ.get("LAB_RUN_DIR", ROOT / "lab" / ".run"))
-sys.path.insert(0, str(ROOT / "tools"))
-from lab_access import Control, secrets  # noqa: E402
-from request_summary import mutates, no_change_plan_budget, summary  # noqa: E402,F401  (no_change_plan_budget: for scenarios)
 
 
 class Lab:

@@ -28,7 +28,7 @@ def run(command, *, env=None, cwd=None, timeout=3600):
     peak = _PeakMemory(process.pid)
     peak.start()
     try:
-        output, _ = process.communicate(timeout=timeout)
+        output = process.communicate(timeout=timeout)[0]
     finally:
         peak.stop()
     return Run(process.returncode, time.monotonic() - started, peak.mib, output)

@@ -12,10 +12,10 @@ import yaml
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate  # the collection make installs
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim
+from request_summary import no_change_plan_budget
 
-from . import measure
+from . import ROOT, measure
 from .critical_path import critical_path_seconds
-from .lab import ROOT, no_change_plan_budget
 
 # Time scale (real seconds per simulated second) of builds whose duration is not what is measured.
 BUILD_SCALE = 0.005

@@ -76,7 +76,11 @@ class Controller:
             try:
                 again = self._reconcile(key)
             except Exception as error:
-                if isinstance(error, ApiError) and error.code == 409:
+                if self._stopping:
+                    # Stopped meanwhile (its store or vcsim handle closed): nothing to retry.
+                    self._log.info("reconciling %s ended by the stop: %s", key, error)
+                    again = None
+                elif isinstance(error, ApiError) and error.code == 409:
                     # Someone wrote the object since it was read: read it again,
                     # as any controller does on a conflict.
                     again = FIRST_BACKOFF
