@@ -97,8 +97,23 @@ pacific-test: lab-up collection pacific
 	ansible-playbook -i inventories/lab tools/export_lab_topology.yml >/dev/null
 	python3 -m pytest -q -p no:cacheprovider tests/pacific
 
-lint: deps
+# ruff, then the Ansible ecosystem's own checks: the changelog fragments
+# (antsibull-changelog), the documentation of the built collection
+# (antsibull-docs, ansible-doc) and what Galaxy's importer says of the artifact,
+# in a venv of its own (its pins differ from the test tools').
+IMPORTER_VENV := $(CURDIR)/.venv-importer
+GALAXY_IMPORTER := galaxy-importer==0.4.44
+lint: collection $(IMPORTER_VENV)/.installed
 	ruff check .
+	antsibull-changelog lint
+	cd $(COLLECTION) && antsibull-docs lint-collection-docs --plugin-docs .
+	ansible-doc --metadata-dump pacific.vsphere >/dev/null
+	python3 tools/galaxy_import.py $(IMPORTER_VENV) $(BUILD_DIR)/artifact/pacific-vsphere-*.tar.gz
+
+$(IMPORTER_VENV)/.installed: Makefile
+	[ -x $(IMPORTER_VENV)/bin/python ] || python3 -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install -q --disable-pip-version-check '$(GALAXY_IMPORTER)' 'ansible-core>=2.19,<2.20'
+	touch $@
 
 # The roles, playbooks, molecule scenarios, AWX set-up and the benchmark's playbooks, with the collection
 # as installed (the modules' argument specs are checked too).

@@ -25,6 +25,11 @@ MAX_VM_CPUS = 768
 MAX_PARALLELISM = 64
 
 
+def first_problem(*problems):
+    """The first of ``problems`` that is a message (``range_problem`` results); None when all are None."""
+    return next((problem for problem in problems if problem), None)
+
+
 def range_problem(option, value, minimum, maximum, what):
     """A message naming ``option`` when ``value`` is not an integer in ``[minimum, maximum]``; None when it is."""
     if isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum:

@@ -12,7 +12,7 @@ how they show progress.
 
 from __future__ import annotations
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_PARALLELISM, MAX_WAIT_SECONDS, range_problem
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_PARALLELISM, MAX_WAIT_SECONDS, first_problem, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import PYVMOMI_LIBRARY
@@ -63,10 +63,10 @@ def argument_spec():
 
 def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, heartbeat=DEFAULT_HEARTBEAT, sessions_factory=Sessions):
     """Plan, and unless ``check_mode`` apply, the platform of ``params``; return the task's result or raise PlatformFailed."""
-    out_of_range = (
-        range_problem("parallelism", params["parallelism"], 1, MAX_PARALLELISM, "objects changed at once")
-        or range_problem("lock_timeout", params["lock_timeout"], 0, MAX_WAIT_SECONDS, "seconds to wait for the platform's lock")
-        or range_problem("login_port", params["login_port"], 1, 65535, "a TCP port")
+    out_of_range = first_problem(
+        range_problem("parallelism", params["parallelism"], 1, MAX_PARALLELISM, "objects changed at once"),
+        range_problem("lock_timeout", params["lock_timeout"], 0, MAX_WAIT_SECONDS, "seconds to wait for the platform's lock"),
+        range_problem("login_port", params["login_port"], 1, 65535, "a TCP port"),
     )
     if out_of_range:
         raise InvalidArgumentError(out_of_range)
@@ -101,11 +101,9 @@ def run_platform(params, *, check_mode, diff_mode, on_event=lambda event: None, 
         result["diff"] = plan.diff()
     failed = [each for each in results if each["status"] in (FAILED, SKIPPED)]
     if failed:
-        raise PlatformFailed(
-            f"Failed to apply {len(failed)} of {sum(1 for each in results if each['status'] != UNCHANGED)} changes: "
-            + "; ".join(f"{each['address']}: {each['error']}" for each in failed),
-            result=result,
-        )
+        changes = sum(1 for each in results if each["status"] != UNCHANGED)
+        errors = "; ".join(f"{each['address']}: {each['error']}" for each in failed)
+        raise PlatformFailed(f"Failed to apply {len(failed)} of {changes} changes: {errors}", result=result)
     return result
 
 

@@ -63,11 +63,11 @@ def call_with_retries(func, policy=DEFAULT_POLICY, *, sleep=time.sleep, rand=ran
                 raise
             retry_after = getattr(error, "retry_after", None)
             delay = max(backoff_delay(attempt, policy, rand), retry_after or 0)
-            gave_up = (
-                attempt >= policy.attempts
-                or (retry_after is not None and retry_after > policy.max_retry_after)
-                or clock() - started + delay > policy.max_total
-            )
+            gave_up = any((
+                attempt >= policy.attempts,
+                retry_after is not None and retry_after > policy.max_retry_after,
+                clock() - started + delay > policy.max_total,
+            ))
             if gave_up:
                 if isinstance(error, TransientError):
                     error.attempts = attempt

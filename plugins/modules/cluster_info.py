@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: cluster_info
 short_description: Read vSphere clusters, their ESXi hosts and the VIBs installed on them
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the clusters of a vCenter with, for each ESXi host, its version and build, connection and power
     state, maintenance mode and installed VIBs.

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: control_plane_vms
 short_description: Keep an odd-sized set of control-plane VMs apart with a mandatory DRS anti-affinity rule
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Ensures O(count) VMs named C(<name_prefix>-1) to C(<name_prefix>-<count>) on a cluster, on different
     hosts, kept apart by a DRS VM-VM anti-affinity rule.

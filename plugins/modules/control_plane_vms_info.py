@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: control_plane_vms_info
 short_description: Read a set of control-plane VMs, where they run, and the DRS anti-affinity rule over them
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the VMs named C(<name_prefix>-N) on a cluster, or the C(SupervisorControlPlaneVM (N)) VMs where
     Workload Management runs the Supervisor, with their hosts and power states, the anti-affinity rule, and

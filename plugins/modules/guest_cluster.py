@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: guest_cluster
 short_description: Manage a guest cluster (TanzuKubernetesCluster or Cluster API Cluster) on a vSphere Supervisor
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or deletes a guest cluster in a vSphere Namespace, through the Supervisor's Kubernetes API.
   - With O(api=tkc), the cluster is a C(run.tanzu.vmware.com/v1alpha3) TanzuKubernetesCluster. With O(api=cluster), it is

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: guest_cluster_info
 short_description: Read the guest clusters (TanzuKubernetesClusters and Cluster API Clusters) of a vSphere Supervisor
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the guest clusters of one vSphere Namespace, or of all the namespaces the user may read, in the shape that
     M(pacific.vsphere.guest_cluster) returns.

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: namespace
 short_description: Manage a vSphere Namespace with its limits, storage policies, access, VM classes and content libraries
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or deletes a vSphere Namespace on a cluster where Workload Management (the Supervisor) runs.
   - Each option that is set is compared on its own with the namespace in vCenter. Options that are not set are

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: namespace_info
 short_description: Read vSphere Namespaces with their limits, storage policies, access, VM classes and content libraries
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the vSphere Namespaces of a vCenter (all of them, those of one cluster, or one by name) in the
     shape that M(pacific.vsphere.namespace) returns.

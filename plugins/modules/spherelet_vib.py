@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: spherelet_vib
 short_description: Keep the Spherelet VIB (or another VIB) at one version on ESXi hosts
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Installs, upgrades or removes a VIB on every host of a cluster, or on listed hosts, through each
     host's patch manager. Spherelet, the kubelet of the vSphere with Tanzu Supervisor, is the default.

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: spherelet_vib_info
 short_description: Read the version of the Spherelet VIB (or another VIB) on ESXi hosts
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns, for every host of a cluster or for listed hosts, whether a VIB is installed, its version,
     and whether the host is in maintenance mode.

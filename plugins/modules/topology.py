@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: topology
 short_description: Validate a pacific.vsphere topology document against its schema and the vCenter it names
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Checks the document that describes a whole vSphere with Tanzu platform, and returns it with its defaults filled in.
     The document gives the vCenter connection and, per Supervisor, its cluster, the Spherelet VIB, the control plane,

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: topology_file
 short_description: Read a pacific.vsphere topology file as data, never as a template
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the YAML file that describes a platform and returns its document, for M(pacific.vsphere.topology) and the
     roles to check and apply.

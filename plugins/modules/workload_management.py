@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: workload_management
 short_description: Enable, reconfigure and disable Workload Management (the vSphere with Tanzu Supervisor) on a cluster
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Enables Workload Management on a vSphere cluster with vSphere networking (a distributed port group for
     workloads and an HAProxy or NSX Advanced Load Balancer (Avi)), changes an enabled Supervisor, or disables it.

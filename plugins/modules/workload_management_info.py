@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: workload_management_info
 short_description: Read the Supervisors of vSphere with Tanzu (Workload Management) with their control-plane VMs
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns every cluster where Workload Management is enabled, or the one named by O(cluster), with its status,
     vCenter's messages, the address of its Kubernetes API and its control-plane VMs with their hosts.

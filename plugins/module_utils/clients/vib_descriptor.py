@@ -56,7 +56,7 @@ def parse_vib_head(url, head):
     """The descriptor from the first bytes of a VIB; InvalidArgumentError when they are not a VIB."""
     if not head.startswith(AR_MAGIC) or len(head) < len(AR_MAGIC) + AR_HEADER_SIZE:
         raise _not_a_vib(url, "it is not an ar archive")
-    header = head[len(AR_MAGIC) : len(AR_MAGIC) + AR_HEADER_SIZE]
+    header = head[len(AR_MAGIC):len(AR_MAGIC) + AR_HEADER_SIZE]
     member = header[:16].decode("ascii", "replace").strip().rstrip("/")
     size_field = header[48:58].decode("ascii", "replace").strip()
     if member != "descriptor.xml" or not size_field.isdigit():
@@ -65,7 +65,7 @@ def parse_vib_head(url, head):
     if size > MAX_DESCRIPTOR_SIZE:
         raise _not_a_vib(url, f"its descriptor.xml has {size} bytes, more than a VIB descriptor ever has")
     start = len(AR_MAGIC) + AR_HEADER_SIZE
-    body = head[start : start + size]
+    body = head[start:start + size]
     if len(body) < size:
         raise _not_a_vib(url, "the download ended inside descriptor.xml")
     try:
@@ -123,7 +123,7 @@ def _read_head(response):
     for chunk in response.iter_content(chunk_size=16384):
         head += chunk
         if len(head) >= len(AR_MAGIC) + AR_HEADER_SIZE:
-            size_field = head[len(AR_MAGIC) + 48 : len(AR_MAGIC) + 58].strip()
+            size_field = head[len(AR_MAGIC) + 48:len(AR_MAGIC) + 58].strip()
             if not size_field.isdigit():
                 break
             wanted = len(AR_MAGIC) + AR_HEADER_SIZE + min(int(size_field), MAX_DESCRIPTOR_SIZE)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_CLUSTER_HOSTS, MAX_VM_CPUS, MAX_VM_MEMORY_MB, range_problem
+from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import MAX_CLUSTER_HOSTS, MAX_VM_CPUS, MAX_VM_MEMORY_MB, first_problem, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.vim import plain, select
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import CREATE, DELETE, changed_fields, plan_item
@@ -77,10 +77,10 @@ class ControlPlaneSpec:
         """Raise InvalidArgumentError, naming the option and its value, on input no cluster could satisfy."""
         if not self.name_prefix or not self.name_prefix.strip():
             raise InvalidArgumentError("name_prefix must not be empty: the VMs are named <name_prefix>-1, <name_prefix>-2, ...")
-        out_of_range = (
-            range_problem("count", self.count, 1, MAX_CLUSTER_HOSTS, "an odd number of VMs, one per host")
-            or range_problem("num_cpus", self.num_cpus, 1, MAX_VM_CPUS, "vCPUs per VM")
-            or range_problem("memory_mb", self.memory_mb, 1, MAX_VM_MEMORY_MB, "MiB per VM")
+        out_of_range = first_problem(
+            range_problem("count", self.count, 1, MAX_CLUSTER_HOSTS, "an odd number of VMs, one per host"),
+            range_problem("num_cpus", self.num_cpus, 1, MAX_VM_CPUS, "vCPUs per VM"),
+            range_problem("memory_mb", self.memory_mb, 1, MAX_VM_MEMORY_MB, "MiB per VM"),
         )
         if out_of_range:
             raise InvalidArgumentError(out_of_range)

@@ -518,9 +518,5 @@ def _made_by_tanzu_kubernetes_cluster(obj, objects):
     metadata = obj["metadata"]
     if _tanzu_kubernetes_cluster_owner(obj) is not None:
         return True
-    return any(
-        other["kind"] == TANZU_KUBERNETES_CLUSTER.kind
-        and other["metadata"]["name"] == metadata["name"]
-        and other["metadata"].get("namespace") == metadata.get("namespace")
-        for other in objects
-    )
+    same = (TANZU_KUBERNETES_CLUSTER.kind, metadata["name"], metadata.get("namespace"))
+    return any((other["kind"], other["metadata"]["name"], other["metadata"].get("namespace")) == same for other in objects)

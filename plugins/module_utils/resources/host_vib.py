@@ -347,10 +347,8 @@ class HostVibs:
         version_after = installed["version"] if installed else None
         expected = rollout.version if step.operation == "install" else None
         if version_after != expected:
-            raise PacificError(
-                f"Failed to {what} on host '{host.name}': the task succeeded but the host reports version {version_after or 'none'}"
-                + (f"; check that vib_url {', '.join(spec.urls)} holds {spec.name} {expected}" if expected else "")
-            )
+            hint = f"; check that vib_url {', '.join(spec.urls)} holds {spec.name} {expected}" if expected else ""
+            raise PacificError(f"Failed to {what} on host '{host.name}': the task succeeded but the host reports version {version_after or 'none'}{hint}")
         return version_after
 
     def _exit_maintenance(self, host, marker_key, timeout):
