@@ -11,5 +11,6 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-# The lab's test tools (request log summary, control API) and the lab's package (its timing constants).
-sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "lab")]
+# The lab's test tools (request log summary, control API), the lab's package (its timing constants) and the
+# pacific lab tests' support (what a whole example platform is, checked after the runs through faults).
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "lab"), str(ROOT / "tests" / "pacific")]

@@ -7,8 +7,8 @@ import json
 APIS = ("vim25", "rest", "k8s")
 
 
-def comparisons(control_plane, guest_cluster, makespan):
-    """Ratios of pacific's figures to its peers' (same lab, same run), and the makespan against the critical path."""
+def comparisons(control_plane, guest_cluster, makespan, fault_summaries):
+    """Ratios of pacific's figures to its peers' (same lab, same run), the makespan against the critical path, runs through faults."""
     found = {}
     if control_plane:
         (ours_made, ours_again), (peer_made, peer_again) = control_plane.values()
@@ -25,6 +25,9 @@ def comparisons(control_plane, guest_cluster, makespan):
             "requests_ratio": _ratio(ours_made["requests"]["total"] + ours_again["requests"]["total"],
                                      peer_made["requests"]["total"] + peer_again["requests"]["total"]),
             "target": "create no slower than the peer (ratio at most 1)"}
+    if fault_summaries:
+        found["faults"] = {f"{summary['tool']} at {summary['subject'].removeprefix('faults ')}": f"{summary['converged']} of "
+                           f"{summary['phase'].split()[0]} converged, platform whole" for summary in fault_summaries}
     if makespan:
         found["makespan"] = {"seconds": makespan["seconds"], "critical_path_seconds": makespan["critical_path_seconds"],
                              "ratio": makespan["makespan_ratio"], "target": "at most 1.2"}
@@ -63,15 +66,15 @@ def markdown(records, found, command):
     return "\n".join(lines) + "\n"
 
 
-def plot(path, records):
-    """Requests and wall time against topology size (pacific plan, site.yml, pacific apply), and the peer comparisons."""
+def plot(path, records, sizes):
+    """Requests and wall time against topology ``sizes`` (their labels) for pacific and site.yml, and the peer comparisons."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sized = [r for r in records if r["subject"] not in ("control plane", "guest cluster") and "makespan" not in r["phase"]]
-    sizes = list(dict.fromkeys(r["subject"] for r in sized))
+    sized = [r for r in records if r["subject"] in sizes and "makespan" not in r["phase"]]
+    sizes = [size for size in sizes if any(r["subject"] == size for r in sized)]
     series = sorted({(r["tool"], r["phase"]) for r in sized})
     figure, (requests_axis, time_axis, peers_axis) = plt.subplots(1, 3, figsize=(18, 5.5))
     for tool, phase in series:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import yaml
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate  # the collection make installs
+from pacific_support import assert_example_platform_complete
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim
 from request_summary import no_change_plan_budget
@@ -21,6 +22,10 @@ from .critical_path import critical_path_seconds
 BUILD_SCALE = 0.005
 # Time scale of the makespan and the guest-cluster comparison: a 10-minute enable lasts 30 s.
 MEASURED_SCALE = 0.05
+# Runs through faults: shares of requests answered 503 (as many reset), of answers lost, and their time scale.
+FAULT_SHARES = (0.1, 0.2)
+LOST_SHARE = 0.03
+FAULT_SCALE = 0.01
 LOGIN_PORT = "6443"  # the lab serves /wcp/login with each Supervisor's Kubernetes API
 
 
@@ -43,11 +48,12 @@ class Bench:
         self.workdir = workdir
         self.env = lab.environment()
         self.records = []
+        self.fault_runs = []  # every run through faults (the table shows their summaries)
 
     # ---- one run -------------------------------------------------------------------
 
-    def measure(self, subject, tool, phase, command, *, expect_exit=(0,), check=None):
-        """Run ``command`` with an empty request log; its record (also kept in ``records``)."""
+    def measure(self, subject, tool, phase, command, *, expect_exit=(0,), check=None, keep=True):
+        """Run ``command`` with an empty request log; its record (kept in ``records`` unless ``keep`` is false)."""
         self.lab.clear_requests()
         done = measure.run(command, env=self.env, cwd=ROOT)
         requests = self.lab.client_requests()
@@ -57,7 +63,8 @@ class Bench:
         record = {"subject": subject, "tool": tool, "phase": phase, "seconds": round(done.seconds, 2),
                   "peak_rss_mib": round(done.peak_rss_mib, 1), "requests": requests, "exit": done.exit_code,
                   "result": problem or "ok", **_recap(done.output)}
-        self.records.append(record)
+        if keep:
+            self.records.append(record)
         print(f"  {subject:12} {tool:34} {phase:22} {record['seconds']:8.1f} s {requests['total']:6} requests  {record['result']}",
               flush=True)
         return record
@@ -144,7 +151,62 @@ def guest_cluster_peers(bench):
     return runs
 
 
+def faults(bench, runs):
+    """``runs`` runs each of ``pacific apply`` and ``site.yml`` from an empty lab through transient faults on every API
+    (10 % and 20 % of requests answered 503, as many reset, 3 % with their answer lost; each run its own seed):
+    how many converged with the example platform whole, once. One summary record per tool and share."""
+    topology = bench.topology_file(EXAMPLE)
+    summaries = []
+    for share in FAULT_SHARES:
+        for tool, command in (("pacific apply", bench.pacific("apply", topology, "-auto-approve")),
+                              ("site.yml", bench.playbook("playbooks/site.yml", f"topology_file={topology}"))):
+            runs_done = []
+            for run in range(runs):
+                bench.lab.reset()
+                bench.lab.time_scale(FAULT_SCALE)
+                bench.lab.control.inject_faults(share, LOST_SHARE, seed=1000 + len(bench.fault_runs))
+                record = bench.measure(f"faults {share:.0%}+{share:.0%}", tool, f"run {run + 1} of {runs}", command, keep=False)
+                record["faults_met"] = bench.lab.control.clear_faults()
+                if record["result"] == "ok":
+                    record["result"] = _converged(bench, topology) or "ok"
+                bench.fault_runs.append(record)
+                runs_done.append(record)
+            converged = sum(1 for record in runs_done if record["result"] == "ok")
+            summary = {"subject": f"faults {share:.0%}+{share:.0%}", "tool": tool, "phase": f"{runs} runs from empty",
+                       "seconds": round(sum(r["seconds"] for r in runs_done), 2),
+                       "peak_rss_mib": max((r["peak_rss_mib"] for r in runs_done), default=0),
+                       "requests": _summed_requests(runs_done), "converged": converged,
+                       "result": "ok" if converged == runs else f"{converged} of {runs} converged"}
+            bench.records.append(summary)
+            summaries.append(summary)
+    return summaries
+
+
 # ---- what a run must have done -------------------------------------------------------------
+
+
+def _converged(bench, topology):
+    """None when, with the faults gone, ``pacific plan`` has no change and the example platform is whole and once
+    (pacific_support's check); else what is wrong."""
+    plan = measure.run(bench.pacific("plan", topology, "-detailed-exitcode"), env=bench.env, cwd=ROOT)
+    if plan.exit_code != 0:
+        return f"the plan after it: exit {plan.exit_code}: {_last_lines(plan.output)}"
+    try:
+        assert_example_platform_complete()
+    except AssertionError as problem:
+        return f"platform not whole: {str(problem)[:300]}"
+    return None
+
+
+def _summed_requests(records):
+    by_api, logins = {}, {}
+    for record in records:
+        for api, count in record["requests"]["by_api"].items():
+            by_api[api] = by_api.get(api, 0) + count
+        for api, count in record["requests"]["logins"].items():
+            logins[api] = logins.get(api, 0) + count
+    return {"total": sum(by_api.values()), "by_api": by_api, "logins": logins,
+            "mutating": sum(record["requests"]["mutating"] for record in records)}
 
 
 def load(topology):

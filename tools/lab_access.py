@@ -12,6 +12,8 @@ import urllib.request
 
 from request_summary import control_url
 
+FAULT_APIS = ("vim25", "rest", "k8s")
+
 
 class Control:
     """The lab's control API (reset, time scale, faults, request log) of the lab at ``run_dir``."""
@@ -28,6 +30,22 @@ class Control:
 
     def client_requests(self):
         return self.call("GET", "/requests?origin=client")
+
+    def inject_faults(self, share, lost, seed):
+        """On vim25, REST and the Supervisors' API each: ``share`` of requests answered 503, as many reset before
+        they are served, ``lost`` served with their answer lost; seeded, so a run meets the same faults again."""
+        for index, api in enumerate(FAULT_APIS):
+            for offset, (response, fault_share) in enumerate((("503", share), ("reset", share), ("lost", lost))):
+                self.call("POST", "/faults", {"kind": "transient", "api": api, "response": response, "share": fault_share,
+                                              "seed": seed * 100 + index * 10 + offset})
+
+    def clear_faults(self):
+        """``{response: hits}`` of the faults in force; then none are."""
+        met = {}
+        for fault in self.call("GET", "/faults"):
+            met[fault["response"]] = met.get(fault["response"], 0) + fault["hits"]
+        self.call("DELETE", "/faults")
+        return met
 
 
 def secrets(run_dir):

@@ -5,7 +5,7 @@ share of requests answered 503 and as large a share whose connection is reset
 before they are served, plus a few that are served and whose answer is lost
 (the ambiguous case: the client cannot tell whether the change was made).
 The faults have fixed seeds, so a run's sequence of requests meets the same
-faults again; `make bench` is where more runs and larger shares are counted.
+faults again; `make bench` counts ten runs of each, at other seeds.
 """
 
 import os
@@ -15,34 +15,16 @@ import sys
 import pytest
 from pacific_support import ROOT, assert_example_platform_complete, pacific
 
-APIS = ("vim25", "rest", "k8s")
-
-
-def inject(control, share, lost, seed):
-    for index, api in enumerate(APIS):
-        for offset, (response, fault_share) in enumerate((("503", share), ("reset", share), ("lost", lost))):
-            fault = {"kind": "transient", "api": api, "response": response, "share": fault_share, "seed": seed * 100 + index * 10 + offset}
-            control.call("POST", "/faults", fault)
-
-
-def faults_met(control):
-    """``{response: hits}`` of the faults in force; then none are."""
-    met = {}
-    for fault in control.call("GET", "/faults"):
-        met[fault["response"]] = met.get(fault["response"], 0) + fault["hits"]
-    control.call("DELETE", "/faults")
-    return met
-
 
 @pytest.mark.parametrize("share, lost, seed", [(0.1, 0.03, 1), (0.2, 0.03, 2)], ids=["10%+10%", "20%+20%"])
 def test_pacific_apply_converges_through_faults(control, share, lost, seed):
     control.call("POST", "/reset")
     control.call("POST", "/time-scale", {"scale": 0.01})
-    inject(control, share, lost, seed)
+    control.inject_faults(share, lost, seed)
 
     exit_code, output, errors = pacific("apply", "-auto-approve")
 
-    met = faults_met(control)
+    met = control.clear_faults()
     assert exit_code == 0, output + errors
     assert met["503"] > 0 and met["reset"] > 0 and met["lost"] > 0, met
     pacific("plan", "-detailed-exitcode", check_exit=0)
@@ -52,14 +34,14 @@ def test_pacific_apply_converges_through_faults(control, share, lost, seed):
 def test_site_yml_converges_through_faults(control):
     control.call("POST", "/reset")
     control.call("POST", "/time-scale", {"scale": 0.01})
-    inject(control, 0.1, 0.03, 3)
+    control.inject_faults(0.1, 0.03, 3)
     environ = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
     done = subprocess.run([playbook, "-i", str(ROOT / "inventories" / "lab"), str(ROOT / "playbooks" / "site.yml")],
                           capture_output=True, text=True, env=environ, timeout=900, cwd=ROOT)
 
-    met = faults_met(control)
+    met = control.clear_faults()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "failed=0" in done.stdout
     assert met["503"] > 0 and met["reset"] > 0, met
