@@ -27,7 +27,7 @@ def comparisons(control_plane, guest_cluster, makespan, fault_summaries):
             "target": "create no slower than the peer (ratio at most 1)"}
     if fault_summaries:
         found["faults"] = {f"{summary['tool']} at {summary['subject'].removeprefix('faults ')}": f"{summary['converged']} of "
-                           f"{summary['phase'].split()[0]} converged, platform whole" for summary in fault_summaries}
+                           f"{summary['phase'].split()[0]} converged with the platform whole" for summary in fault_summaries}
     if makespan:
         found["makespan"] = {"seconds": makespan["seconds"], "critical_path_seconds": makespan["critical_path_seconds"],
                              "ratio": makespan["makespan_ratio"], "target": "at most 1.2"}

@@ -162,8 +162,9 @@ def assert_example_platform_complete():
     assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}, clusters
     # vcsim's guest VMs are the Supervisors' VirtualMachine objects, one each; and none was ever
     # found unclaimed (the VM Operator deletes such a VM, so only its log tells that one was made).
-    assert inventory["namespace_vms"] == supervisor_virtual_machines()
-    assert "has no VirtualMachine object" not in (RUN_DIR / "lab.log").read_text()
-    assert inventory["in_maintenance"] == []
+    objects = supervisor_virtual_machines()
+    assert inventory["namespace_vms"] == objects, f"guest VMs in vcsim {inventory['namespace_vms']}, VirtualMachine objects {objects}"
+    assert "has no VirtualMachine object" not in (RUN_DIR / "lab.log").read_text(), "the VM Operator found a VM no object claims (lab.log)"
+    assert inventory["in_maintenance"] == [], f"hosts in maintenance mode: {inventory['in_maintenance']}"
     names = [each["namespace"] for each in VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")]
     assert sorted(names) == ["platform", "team-a", "team-b"]
