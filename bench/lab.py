@@ -8,7 +8,7 @@ import pathlib
 
 import requests
 from lab_access import Control, secrets
-from request_summary import mutates, summary
+from request_summary import summary
 
 from . import ROOT
 
@@ -52,18 +52,16 @@ class Lab:
 
     def client_requests(self):
         """What clients asked since the log was cleared: total, by API, logins, and how many calls changed something."""
-        entries = self.control.client_requests()
-        found = summary(entries)
-        return {"total": found["total"], "by_api": found["by_api"], "logins": found["logins"],
-                "mutating": sum(1 for entry in entries if mutates(entry))}
+        found = summary(self.control.client_requests())
+        return {"total": found["total"], "by_api": found["by_api"], "logins": found["logins"], "mutating": len(found["mutating"])}
 
     def environment(self):
         """The environment of every tool the benchmark runs: the lab's secrets as pacific and the generated topologies read them."""
-        values = secrets(self.run_dir)
+        values, ca_cert = secrets(self.run_dir), self.endpoints()["vcenter"]["ca_cert"]
         return {**os.environ, **values, "LAB_RUN_DIR": str(self.run_dir),
                 # tools/make_topology.py refers to these: {env: VMWARE_PASSWORD}, {env: LAB_HAPROXY_PASSWORD}.
                 "VMWARE_PASSWORD": values["PACIFIC_VAR_vcenter_password"],
                 "LAB_HAPROXY_PASSWORD": values["PACIFIC_VAR_lab_haproxy_password"],
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0",
                 # The peers validate certificates against the system's trust: the lab's CA is handed to them here.
-                "SSL_CERT_FILE": self.endpoints()["vcenter"]["ca_cert"], "REQUESTS_CA_BUNDLE": self.endpoints()["vcenter"]["ca_cert"]}
+                "SSL_CERT_FILE": ca_cert, "REQUESTS_CA_BUNDLE": ca_cert}
