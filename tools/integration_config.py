@@ -18,6 +18,8 @@ def main():
         "vcenter_username": vcenter["username"],
         "vcenter_password": vcenter["password"],
         "vcenter_ca_cert": vcenter["ca_cert"],
+        # The release the lab is (8.0.3 or 7.0.3): which API enables a Supervisor.
+        "vcenter_version": vcenter["version"],
         "lab_control": endpoints["control"],
         "lab_depot": endpoints.get("depot", {}),
         # Where the lab keeps its state (endpoints.json sits in it): targets

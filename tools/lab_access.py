@@ -5,14 +5,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pathlib
 import shlex
+import shutil
+import socket
+import subprocess
+import sys
 import urllib.request
 
 from request_summary import control_url
 
 FAULT_APIS = ("vim25", "rest", "k8s")
+LAB_DIR = pathlib.Path(__file__).resolve().parents[1] / "lab"
 
 
 class Control:
@@ -55,3 +62,33 @@ def secrets(run_dir):
         name, _, value = line.removeprefix("export ").partition("=")
         values[name] = shlex.split(value)[0]
     return values
+
+
+@contextlib.contextmanager
+def side_by_side_lab(run_dir, binary_from, **settings):
+    """A lab of its own in ``run_dir`` on free ports, with ``settings`` (``LAB_VCENTER_VERSION="7.0.3"``), beside the
+    running one: started (with the vcsim binary of ``binary_from``, a run directory, not built again), yielded as
+    ``run_dir``, stopped."""
+    run_dir = pathlib.Path(run_dir)
+    (run_dir / "bin").mkdir(parents=True, exist_ok=True)
+    binary = run_dir / "bin" / "pacific-vcsim"
+    shutil.copy2(pathlib.Path(binary_from) / "bin" / "pacific-vcsim", binary)
+    binary.touch()  # newer than the sources: the lab starts it as it is
+    environ = {key: value for key, value in os.environ.items() if key != "LAB_SUPERVISOR_NETWORK"}
+    environ.update(LAB_RUN_DIR=str(run_dir), LAB_VCENTER_PORT=str(_free_port()), LAB_CONTROL_PORT=str(_free_port()), **settings)
+
+    def lab(command):
+        subprocess.run([sys.executable, "-m", "pacific_lab", command], cwd=LAB_DIR, env=environ, check=True,
+                       stdout=subprocess.DEVNULL, timeout=180)
+
+    lab("up")
+    try:
+        yield run_dir
+    finally:
+        lab("down")
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -37,6 +37,40 @@ LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
+class VcenterRelease:
+    """What the lab reports itself to be, through vim25 (`About`, vimServiceVersions.xml) and the REST API."""
+
+    version: str  # About.version
+    api_version: str  # About.apiVersion, the newest vim25 version served
+    build: str  # About.build
+    host_build: str  # the hosts' About.build: ESXi of the same update
+    esx_base: str  # the hosts' esx-base VIB version
+    image_profile: str  # the hosts' image profile
+    appliance_version: str  # GET /api/appliance/system/version: version
+    release_date: str  # ... and releasedate
+    supervisors_api: bool  # vCenter 8.0 (vSphere API 8.0.0.1) added Supervisors and vSphere Zones
+
+
+# Builds and dates from VMware's release notes: vCenter Server 8.0 Update 3 (24022515) with ESXi 8.0 Update 3
+# (24022510), 2024-06-25; vCenter Server 7.0 Update 3c (19234570) with ESXi 7.0 Update 3c (19193900), 2022-01-27.
+RELEASES = {
+    "8.0.3": VcenterRelease("8.0.3", "8.0.3.0", "24022515", "24022510", "8.0.3-0.0.24022510", "ESXi-8.0U3-24022510-standard",
+                            "8.0.3.00000", "2024-06-25", supervisors_api=True),
+    "7.0.3": VcenterRelease("7.0.3", "7.0.3.0", "19234570", "19193900", "7.0.3-0.20.19193900", "ESXi-7.0U3c-19193900-standard",
+                            "7.0.3.00300", "2022-01-27", supervisors_api=False),
+}
+DEFAULT_RELEASE = "8.0.3"
+
+
+def release_from_env(environ=os.environ):
+    """The release LAB_VCENTER_VERSION names (8.0.3 unless set); LabError names the ones there are."""
+    name = environ.get("LAB_VCENTER_VERSION", DEFAULT_RELEASE)
+    if name not in RELEASES:
+        raise LabError(f"LAB_VCENTER_VERSION={name!r}: the lab can be vCenter {' or '.join(sorted(RELEASES))}")
+    return RELEASES[name]
+
+
+@dataclass(frozen=True)
 class InventorySize:
     clusters: int
     hosts: int  # per cluster
@@ -52,6 +86,7 @@ class Settings:
     size: InventorySize
     username: str
     password: str
+    release: VcenterRelease
 
     @classmethod
     def from_env(cls):
@@ -65,6 +100,7 @@ class Settings:
             ),
             username=env.get("LAB_USER", "administrator@vsphere.local"),
             password=env.get("LAB_PASSWORD", "VMware1!"),
+            release=release_from_env(env),
         )
 
     @property

@@ -53,7 +53,8 @@ class LabServer:
         endpoints = self._endpoints(pki, depot)
         self.vcenter = VcenterService(
             username=self.settings.username, password=self.settings.password, run_dir=RUN_DIR,
-            depot_dir=self.depot_dir, depot_urls=endpoints["depot"], request_log=self.request_log)
+            depot_dir=self.depot_dir, depot_urls=endpoints["depot"], request_log=self.request_log,
+            release=self.settings.release)
         # Before serving: what the store holds (a restart) is rebuilt into the fresh vcsim.
         self.vcenter.start(self._vcsim)
         self._frontdoor.vcenter = self.vcenter
@@ -122,7 +123,7 @@ class LabServer:
         _write_json(ENDPOINTS_FILE, self._endpoints_document)
 
     def _start_vcsim(self, size):
-        return VcsimProcess(size, self.settings.username, self.settings.password).start()
+        return VcsimProcess(size, self.settings.username, self.settings.password, self.settings.release).start()
 
     def _endpoints(self, pki, depot):
         control = self.settings.control_url
@@ -133,6 +134,7 @@ class LabServer:
                 "username": self.settings.username,
                 "password": self.settings.password,
                 "ca_cert": str(pki.ca_cert.resolve()),
+                "version": self.settings.release.version,
             },
             "control": control,
             "rest_api": f"https://{VCENTER_HOSTNAME}:{self.settings.vcenter_port}/api",

@@ -39,9 +39,12 @@ def ensure_vcsim_binary():
 class VcsimProcess:
     """One running vcsim, sized at start; `url` is its /sdk endpoint once started."""
 
-    def __init__(self, size, username, password):
+    def __init__(self, size, username, password, release):
         self.size = size
         self._credentials = ["-username", username, "-password", password]
+        self._release = ["-version", release.version, "-api-version", release.api_version, "-build", release.build,
+                         "-host-build", release.host_build, "-esx-base", release.esx_base,
+                         "-image-profile", release.image_profile, "-release-date", release.release_date]
         self._process = None
         self.url = None
         self.port = None
@@ -51,7 +54,7 @@ class VcsimProcess:
         self._process = subprocess.Popen(
             [str(VCSIM_BINARY), "-listen", f"{LOOPBACK}:{port}",
              "-clusters", str(self.size.clusters), "-hosts", str(self.size.hosts),
-             *self._credentials],
+             *self._credentials, *self._release],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
         )  # stderr (Go's log, panics) goes wherever ours goes: lab.log
         ready = queue.Queue(maxsize=1)

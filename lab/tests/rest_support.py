@@ -159,3 +159,21 @@ def error_fields(response):
     body = response.json()
     assert body["error_type"] == "INVALID_ARGUMENT", body
     return {message["args"][0] for message in body["messages"]}
+
+
+def field_path(path):
+    """The dotted name vCenter gives a field of a request body (``spec.a.b[0].c``) for a tuple path."""
+    return "spec" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+def with_field(spec, path, value=None, remove=False):
+    """A copy of ``spec`` with the field at ``path`` set to ``value``, or removed."""
+    spec = copy.deepcopy(spec)
+    target = spec
+    for part in path[:-1]:
+        target = target[part]
+    if remove:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return spec

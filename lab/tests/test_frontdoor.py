@@ -16,10 +16,11 @@ def _view(si, kind):
         view.Destroy()
 
 
-def test_login_over_verified_tls(vcenter_connect):
+def test_login_over_verified_tls(vcenter_connect, lab):
     about = vcenter_connect().content.about
     assert about.apiType == "VirtualCenter"
-    assert about.fullName.startswith("VMware vCenter Server 7.0.3")
+    assert about.fullName.startswith(f"VMware vCenter Server {lab['vcenter']['version']} build-")
+    assert about.apiVersion == lab["vcenter"]["version"] + ".0"
 
 
 def test_wrong_password_is_invalid_login(vcenter_connect, lab):

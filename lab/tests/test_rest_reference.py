@@ -8,12 +8,25 @@ is refused with a 400 naming it; each documented required field left out is
 refused naming it; an undocumented field is refused.
 """
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
-from rest_support import INSTANCES, MANAGEMENT, VSAN_POLICY, clusters, control, enable, enable_spec, error_fields, fast_lab, rest, wait_for_status  # noqa: F401 (fixtures)
+from rest_support import (  # noqa: F401 (fixtures)
+    INSTANCES,
+    MANAGEMENT,
+    VSAN_POLICY,
+    clusters,
+    control,
+    enable,
+    enable_spec,
+    error_fields,
+    fast_lab,
+    field_path,
+    rest,
+    wait_for_status,
+    with_field,
+)
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "namespace_management.json").read_text())
 STRUCTURES = REFERENCE["structures"]
@@ -57,31 +70,15 @@ def _wrong_value(field):
     return WRONG_TYPE.get(field["type"], "not-an-object")
 
 
-def _name(path):
-    return "spec" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
-
-
-def _with(spec, path, value=None, remove=False):
-    spec = copy.deepcopy(spec)
-    target = spec
-    for part in path[:-1]:
-        target = target[part]
-    if remove:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return spec
-
-
 def _assert_documented(body, structure):
     """The test's own body uses documented names and types only (so it can stand for the docs)."""
     for path, field in _documented_fields(body, structure):
         value = body
         for part in path:
             value = value[part]
-        assert _json_type_matches(value, field["type"]), f"{_name(path)} is not a {field['type']}"
+        assert _json_type_matches(value, field["type"]), f"{field_path(path)} is not a {field['type']}"
         if field["type"] == "enum":
-            assert value in field["values"], _name(path)
+            assert value in field["values"], field_path(path)
 
 
 @pytest.fixture(scope="module")
@@ -126,10 +123,10 @@ def test_documented_enable_spec_is_accepted(rest, full_enable_spec):  # noqa: F8
 def test_each_documented_enable_field_checks_its_type(rest, full_enable_spec):  # noqa: F811
     cluster = clusters(rest)[1]["cluster"]
     for path, field in _documented_fields(full_enable_spec, "Clusters.EnableSpec"):
-        body = _with(full_enable_spec, path, _wrong_value(field))
+        body = with_field(full_enable_spec, path, _wrong_value(field))
         response = rest.request("POST", f"{MANAGEMENT}/clusters/{cluster}", params={"action": "enable"}, json=body)
-        assert response.status_code == 400, f"{_name(path)}: {response.status_code}"
-        assert _name(path) in error_fields(response), _name(path)
+        assert response.status_code == 400, f"{field_path(path)}: {response.status_code}"
+        assert field_path(path) in error_fields(response), field_path(path)
 
 
 def test_each_documented_required_enable_field_is_required(rest, full_enable_spec):  # noqa: F811
@@ -138,9 +135,9 @@ def test_each_documented_required_enable_field_is_required(rest, full_enable_spe
         if not field["required"]:
             continue
         response = rest.request("POST", f"{MANAGEMENT}/clusters/{cluster}", params={"action": "enable"},
-                                json=_with(full_enable_spec, path, remove=True))
-        assert response.status_code == 400, _name(path)
-        assert _name(path) in error_fields(response), _name(path)
+                                json=with_field(full_enable_spec, path, remove=True))
+        assert response.status_code == 400, field_path(path)
+        assert field_path(path) in error_fields(response), field_path(path)
 
 
 def test_undocumented_enable_field_is_refused(rest, full_enable_spec):  # noqa: F811
@@ -181,11 +178,11 @@ def test_each_documented_namespace_field_checks_its_type(rest, full_namespace_sp
     fields = list(_documented_fields(full_namespace_spec, "Instances.CreateSpec"))
     assert {path[-1] for path, _ in fields} >= set(STRUCTURES["Instances.CreateSpec"]["fields"])
     for path, field in fields:
-        response = rest.request("POST", INSTANCES, json=_with(full_namespace_spec, path, _wrong_value(field)))
-        assert response.status_code == 400, f"{_name(path)}: {response.status_code}"
-        assert _name(path) in error_fields(response), _name(path)
+        response = rest.request("POST", INSTANCES, json=with_field(full_namespace_spec, path, _wrong_value(field)))
+        assert response.status_code == 400, f"{field_path(path)}: {response.status_code}"
+        assert field_path(path) in error_fields(response), field_path(path)
     for path, field in fields:
         if field["required"]:
-            response = rest.request("POST", INSTANCES, json=_with(full_namespace_spec, path, remove=True))
-            assert _name(path) in error_fields(response), _name(path)
+            response = rest.request("POST", INSTANCES, json=with_field(full_namespace_spec, path, remove=True))
+            assert field_path(path) in error_fields(response), field_path(path)
     assert rest.get(INSTANCES) == []

@@ -26,7 +26,9 @@ from pacific_lab.depot import make_vib  # noqa: E402
 
 ENDPOINTS = Path(os.environ.get("LAB_RUN_DIR", LAB_DIR / ".run")) / "endpoints.json"
 
-ESX_BASE = ("esx-base", "7.0.3-0.20.19193900")
+# esx-base of the lab's release (lab/CONTRACT.md): ESXi 8.0 Update 3, or 7.0 Update 3c.
+ESX_BASE_VERSIONS = {"8.0.3": "8.0.3-0.0.24022510", "7.0.3": "7.0.3-0.20.19193900"}
+ESX_BASE = ("esx-base", ESX_BASE_VERSIONS[json.loads(ENDPOINTS.read_text())["vcenter"]["version"]] if ENDPOINTS.exists() else None)
 TEST_VIB = "lab-test-vib"  # requires no maintenance mode; served by vib_server
 TEST_VIB_VERSION = "1.0.0-1"
 VIB_NAMES = {"spherelet", TEST_VIB}  # what these tests install, hence remove

@@ -47,7 +47,7 @@ func (h *hostImage) packages() []vib {
 		installed = append(installed, v)
 	}
 	sort.Slice(installed, func(i, j int) bool { return installed[i].Name < installed[j].Name })
-	return append([]vib{esxBase}, installed...)
+	return append([]vib{esxBaseVIB()}, installed...)
 }
 
 func (h *hostImage) inMaintenanceMode() (in bool) {
@@ -160,7 +160,7 @@ func (m *ImageConfigManager) HostImageConfigGetAcceptance(*types.HostImageConfig
 func (m *ImageConfigManager) HostImageConfigGetProfile(*types.HostImageConfigGetProfile) soap.HasFault {
 	return &methods.HostImageConfigGetProfileBody{
 		Res: &types.HostImageConfigGetProfileResponse{Returnval: types.HostImageProfileSummary{
-			Name:   "ESXi-7.0U3c-" + build + "-standard",
+			Name:   imageProfile,
 			Vendor: "VMware, Inc.",
 		}},
 	}

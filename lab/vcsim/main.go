@@ -1,5 +1,5 @@
 // Command pacific-vcsim is the lab's vCenter: govmomi's vcsim VPX model shaped
-// like a vSphere 7.0.3 inventory ready for vSphere with Tanzu (clustered hosts
+// like a vSphere 8.0 Update 3 (or 7.0 Update 3) inventory ready for vSphere with Tanzu (clustered hosts
 // only, DRS fully automated), plus per-host VIB management that vcsim lacks
 // (see hostimage.go). It serves plain HTTP on loopback; the lab's front door
 // terminates TLS in front of it.
@@ -14,16 +14,22 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/simulator/esx"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-const (
-	apiVersion = "7.0.3.0"
-	version    = "7.0.3"
-	build      = "19193900" // vSphere 7.0 Update 3c
+// The release the lab reports, set from the flags (the lab passes its LAB_VCENTER_VERSION's values).
+var (
+	version      string
+	apiVersion   string
+	build        string
+	hostBuild    string
+	esxBase      string
+	imageProfile string
+	releaseDate  time.Time
 )
 
 func main() {
@@ -32,7 +38,18 @@ func main() {
 	hosts := flag.Int("hosts", 3, "number of hosts per cluster")
 	username := flag.String("username", "administrator@vsphere.local", "the only user name that can log in")
 	password := flag.String("password", "VMware1!", "the only password that can log in")
+	flag.StringVar(&version, "version", "8.0.3", "About.version")
+	flag.StringVar(&apiVersion, "api-version", "8.0.3.0", "About.apiVersion")
+	flag.StringVar(&build, "build", "24022515", "vCenter's About.build")
+	flag.StringVar(&hostBuild, "host-build", "24022510", "the hosts' About.build")
+	flag.StringVar(&esxBase, "esx-base", "8.0.3-0.0.24022510", "the hosts' esx-base VIB version")
+	flag.StringVar(&imageProfile, "image-profile", "ESXi-8.0U3-24022510-standard", "the hosts' image profile")
+	date := flag.String("release-date", "2024-06-25", "the release date of esx-base")
 	flag.Parse()
+	var err error
+	if releaseDate, err = time.Parse("2006-01-02", *date); err != nil {
+		log.Fatalf("-release-date: %v", err)
+	}
 
 	m := simulator.VPX()
 	m.Cluster = *clusters
@@ -46,13 +63,13 @@ func main() {
 	about.Version = version
 	about.Build = build
 	about.ApiVersion = apiVersion
-	about.LicenseProductVersion = "7.0"
+	about.LicenseProductVersion = version[:3]
 	product := &esx.HostConfigInfo.Product // also summary.config.product
-	product.FullName = "VMware ESXi " + version + " build-" + build
+	product.FullName = "VMware ESXi " + version + " build-" + hostBuild
 	product.Version = version
-	product.Build = build
+	product.Build = hostBuild
 	product.ApiVersion = apiVersion
-	product.LicenseProductVersion = "7.0"
+	product.LicenseProductVersion = version[:3]
 
 	if err := m.Create(); err != nil {
 		log.Fatalf("creating inventory: %v", err)

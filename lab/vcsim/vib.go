@@ -28,17 +28,19 @@ type vib struct {
 	MaintenanceMode bool // system-requires/maintenance-mode: install and remove need it
 }
 
-// esxBase is the base image every host runs; it cannot be installed or removed.
-var esxBase = vib{
-	Type:            "bootbank",
-	Name:            "esx-base",
-	Version:         "7.0.3-0.20." + build,
-	Vendor:          "VMware",
-	Summary:         "ESXi: The core of the ESXi platform",
-	Description:     "ESXi base image",
-	AcceptanceLevel: "certified",
-	ReleaseDate:     time.Date(2022, 1, 27, 0, 0, 0, 0, time.UTC),
-	MaintenanceMode: true,
+// esxBaseVIB is the base image every host runs; it cannot be installed or removed.
+func esxBaseVIB() vib {
+	return vib{
+		Type:            "bootbank",
+		Name:            "esx-base",
+		Version:         esxBase,
+		Vendor:          "VMware",
+		Summary:         "ESXi: The core of the ESXi platform",
+		Description:     "ESXi base image",
+		AcceptanceLevel: "certified",
+		ReleaseDate:     releaseDate,
+		MaintenanceMode: true,
+	}
 }
 
 // id is the esxupdate VIB ID, e.g. VMware_bootbank_spherelet_7.0.3-1.

@@ -2,8 +2,8 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The topology document: the whole platform in one description, its schema, and its validation.
 
-One document says what should exist: the vCenter to talk to and, per
-Supervisor, its cluster, the Spherelet VIB, the control plane, the Workload
+One document says what should exist: the vCenter to talk to, the vSphere
+Zones (vCenter 8) and, per Supervisor, its cluster or zones, the Spherelet VIB, the control plane, the Workload
 Management settings, and the namespaces with their guest clusters. The roles
 and the ``pacific`` command read the same document.
 
@@ -47,7 +47,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import has_supervisors_api
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, ZONE_COUNTS, at_option, placement_problems
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZONE_NAME, ZONE_NAME_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
 # The rule vCenter puts over the Supervisor's own control-plane VMs: enforcing
@@ -242,9 +244,22 @@ NAMESPACE = _object(
     },
     ["name"],
 )
+# vCenter 8: a vSphere Zone and the one cluster it holds.
+ZONE = _object(
+    {
+        "name": _string(pattern=ZONE_NAME.pattern, maxLength=63, **{"x-hint": ZONE_NAME_RULE}),
+        "cluster": _string(),
+        "description": {"type": "string", "default": ""},
+        "protect": _PROTECT,
+        "adopt": _ADOPT,
+    },
+    ["name", "cluster"],
+)
 SUPERVISOR = _object(
     {
         "cluster": _string(),
+        # vCenter 8: one zone of `zones`, or three (a control-plane VM in each zone's cluster), instead of `cluster`.
+        "zones": _list_of(_string()),
         "spherelet": SPHERELET,
         "control_plane": CONTROL_PLANE,
         "workload_management": WORKLOAD_MANAGEMENT,
@@ -252,12 +267,15 @@ SUPERVISOR = _object(
         "protect": _PROTECT,
         "adopt": _ADOPT,
     },
-    ["cluster", "workload_management"],
+    ["workload_management"],
 )
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "pacific.vsphere topology",
-    **_object({"name": TOPOLOGY_NAME, "vcenter": VCENTER, "supervisors": _list_of(SUPERVISOR, minItems=1)}, ["supervisors"]),
+    **_object(
+        {"name": TOPOLOGY_NAME, "vcenter": VCENTER, "zones": _list_of(ZONE, default=[]), "supervisors": _list_of(SUPERVISOR, minItems=1)},
+        ["supervisors"],
+    ),
 }
 
 
@@ -288,6 +306,9 @@ def validate(document, rest=None, *, catalog=None, kinds=KINDS):
     topology = structure.check(SCHEMA, document, "")
     if structure.problems:
         raise TopologyError(structure.problems)
+    problems = zone_problems(topology)
+    if problems:
+        raise TopologyError(problems)
     problems = value_problems(topology)
     if rest is not None:
         problems += reference_problems(topology, rest, catalog, kinds)
@@ -433,6 +454,49 @@ class _Structure:
 # -- pass 2: values -------------------------------------------------------------------------
 
 
+def zone_problems(topology):
+    """The zones and the Supervisors on them; each Supervisor on zones gets the ``cluster`` of its first zone, which
+    vCenter reads and changes it through (and which the rest of the document's checks and the engine key it by)."""
+    problems = []
+    defined = _Definitions(problems)
+    clusters = {}
+    for index, zone in enumerate(topology["zones"]):
+        path = _at("zones", index)
+        defined.once(("zone", zone["name"]), _at(path, "name"), f"zone '{zone['name']}'", "names are unique in a vCenter")
+        holder = clusters.setdefault(zone["cluster"], (zone["name"], path))
+        if holder[0] != zone["name"]:
+            problems.append(f"{_at(path, 'cluster')}: cluster '{zone['cluster']}' is held by zone '{holder[0]}' ({holder[1]}): a cluster belongs to one zone")
+    zones = {zone["name"]: zone for zone in topology["zones"]}
+    for index, supervisor in enumerate(topology["supervisors"]):
+        path = _at("supervisors", index)
+        names = supervisor.get("zones")
+        if names is None:
+            if "cluster" not in supervisor:
+                problems.append(f"{path}: give cluster, or zones (vCenter 8)")
+            elif supervisor["cluster"] in clusters:
+                name, zone_path = clusters[supervisor["cluster"]]
+                problems.append(
+                    f"{_at(path, 'cluster')}: cluster '{supervisor['cluster']}' is held by zone '{name}' ({zone_path}): run the Supervisor on zones: ['{name}']"
+                )
+            continue
+        first = zones.get(names[0]) if names else None
+        if "cluster" in supervisor and (first is None or supervisor["cluster"] != first["cluster"]):
+            which = f" ({first['cluster']})" if first else ""
+            problems.append(f"{_at(path, 'cluster')}: a Supervisor on zones is read through the cluster of its first zone{which}: leave cluster out")
+            continue
+        if len(names) not in ZONE_COUNTS:
+            problems.append(f"{_at(path, 'zones')}: {len(names)} zones given; a Supervisor runs on one zone or on three (one control-plane VM in each)")
+        for zone_index, name in enumerate(names):
+            zone_path = _at(_at(path, "zones"), zone_index)
+            if name not in zones:
+                problems.append(f"{zone_path}: zone '{name}' is not in zones (declared: {', '.join(sorted(zones)) or 'none'})")
+            else:
+                defined.once(("zone of a Supervisor", name), zone_path, f"a Supervisor on zone '{name}'", "a zone runs one Supervisor")
+        if names and names[0] in zones:
+            supervisor["cluster"] = zones[names[0]]["cluster"]
+    return problems
+
+
 def value_problems(topology):
     """What the schema cannot say, for a document whose structure is right."""
     problems = []
@@ -572,7 +636,8 @@ def reference_problems(topology, rest, catalog=None, kinds=KINDS):
         "library": partial(catalog.id_of, CONTENT_LIBRARY),
         "vm class": partial(catalog.id_of, VM_CLASS),
     }
-    problems = _cluster_problems(topology, rest, catalog, enabling=engine_kinds.SUPERVISOR in kinds or engine_kinds.CONTROL_PLANE in kinds)
+    problems = _zone_release_problems(topology, rest)
+    problems += _cluster_problems(topology, rest, catalog, enabling=engine_kinds.SUPERVISOR in kinds or engine_kinds.CONTROL_PLANE in kinds)
     for path, kind, name, used_by in _references(topology):
         if used_by not in kinds:
             continue
@@ -604,15 +669,31 @@ def _references(topology):
                 yield _at(_at(ns_path, "vm_classes"), class_index), "vm class", vm_class, engine_kinds.NAMESPACE
 
 
+def _zone_release_problems(topology, rest):
+    """vSphere Zones need vCenter 8 (one request, only when the document has zones)."""
+    if not topology["zones"]:
+        return []
+    version = rest.vcenter_version()
+    if has_supervisors_api(version):
+        return []
+    return [f"zones: vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}: run each Supervisor on a cluster"]
+
+
 def _cluster_problems(topology, rest, catalog, *, enabling=True):
     """Unknown clusters, and, when ``enabling``, clusters that cannot hold the Supervisor asked for (DRS off, too few connected hosts)."""
     clusters = {cluster["name"]: cluster for cluster in catalog.records(CLUSTER)}
     problems = []
+    for index, zone in enumerate(topology["zones"]):
+        if zone["cluster"] not in clusters:
+            problems.append(f"{_at(_at('zones', index), 'cluster')}: cluster '{zone['cluster']}' not found (known: {known_names(clusters)})")
     for index, supervisor in enumerate(topology["supervisors"]):
-        path = _at(_at("supervisors", index), "cluster")
+        if len(supervisor.get("zones") or ()) > 1:
+            continue  # on three zones: its clusters are the zones', checked above, and each runs one control-plane VM
+        path = _at(_at("supervisors", index), "zones[0]" if supervisor.get("zones") else "cluster")
         cluster = clusters.get(supervisor["cluster"])
         if cluster is None:
-            problems.append(f"{path}: cluster '{supervisor['cluster']}' not found (known: {known_names(clusters)})")
+            if not supervisor.get("zones"):
+                problems.append(f"{path}: cluster '{supervisor['cluster']}' not found (known: {known_names(clusters)})")
             continue
         if not enabling:
             continue

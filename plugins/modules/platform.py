@@ -42,8 +42,8 @@ options:
       - An object whose parent is of a kind left out is planned against what is live.
     type: list
     elements: str
-    choices: [spherelet, supervisor, control_plane, namespace, guest_cluster]
-    default: [spherelet, supervisor, control_plane, namespace, guest_cluster]
+    choices: [zone, spherelet, supervisor, control_plane, namespace, guest_cluster]
+    default: [zone, spherelet, supervisor, control_plane, namespace, guest_cluster]
   state:
     description:
       - V(present) builds the objects of the topology and keeps them as it says.

@@ -24,14 +24,27 @@ description:
     too few management addresses and unknown clusters, networks, storage policies or content libraries fail
     the task, which names the option, the value and what is allowed.
   - NSX-T networking (C(NSXT_CONTAINER_PLUGIN)) is not supported.
+  - On vCenter 8 the module enables through the Supervisors API (C(enable_on_compute_cluster)), with the same
+    options; on vCenter 7.0 through the Clusters API. It reads the vCenter version once, and only when it enables.
+    Both vCenter releases read, change and disable a Supervisor through the Clusters API. The Supervisor is named
+    after its cluster.
 author:
   - pacific.vsphere maintainers (@pacific-vsphere)
 options:
   cluster:
     description:
       - Name of the vSphere cluster. It needs DRS enabled and at least three hosts.
+      - Required unless O(zones) is set.
     type: str
-    required: true
+  zones:
+    description:
+      - vCenter 8 only. The vSphere Zones the Supervisor runs on, one or three, each holding one cluster
+        (see M(pacific.vsphere.zone)). On three zones one control-plane VM runs in each zone's cluster.
+      - The Supervisor is then read and changed through the cluster of the first zone, and named after it.
+      - Changing the zones of an enabled Supervisor needs it disabled and enabled again (see O(allow_reenable)).
+      - On vCenter 7.0, and with a zone that does not exist or holds no cluster, the module fails before any change.
+    type: list
+    elements: str
   state:
     description:
       - V(enabled) enables Workload Management, or changes it to match the options.
@@ -310,6 +323,34 @@ EXAMPLES = r"""
   pacific.vsphere.workload_management:
     cluster: C1
     state: disabled
+
+- name: A three-zone Supervisor (vCenter 8), on zones made with pacific.vsphere.zone
+  pacific.vsphere.workload_management:
+    zones: [zone-a, zone-b, zone-c]
+    size: small
+    management_network:
+      network: Management
+      starting_address: 192.168.40.10
+      subnet_mask: 255.255.255.0
+      gateway: 192.168.40.1
+    workload_network:
+      portgroup: Workload
+      address_ranges:
+        - address: 192.168.50.100
+          count: 50
+      gateway: 192.168.50.1
+      subnet_mask: 255.255.255.0
+    load_balancer:
+      type: haproxy
+      endpoint: 192.168.30.5:5556
+      address_ranges:
+        - address: 192.168.30.128
+          count: 64
+      username: admin
+      password: "{{ haproxy_password }}"
+      ca_certificate: "{{ lookup('file', 'haproxy-ca.pem') }}"
+    storage_policies:
+      control_plane: gold
 """
 
 RETURN = r"""
@@ -438,7 +479,8 @@ def _address_ranges():
 def argument_spec():
     return dict(
         vcenter_argument_spec(),
-        cluster=dict(type="str", required=True),
+        cluster=dict(type="str"),
+        zones=dict(type="list", elements="str"),
         state=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
         size=dict(type="str", choices=["tiny", "small", "medium", "large"]),
         service_cidr=dict(type="str"),
@@ -499,6 +541,7 @@ def work(run):
     spec.validate()
     with RestClient(connection) as rest:
         workload_management = WorkloadManagement(rest, partial(VimClient, connection))
+        spec = workload_management.on_zones(spec)
         state = workload_management.read(spec.cluster)
         plan = workload_management.plan(spec, state)
         reached = state if run.check_mode else workload_management.apply(plan)
@@ -513,7 +556,13 @@ def work(run):
 
 
 def main():
-    run_module(argument_spec(), work, libraries=[PYVMOMI_LIBRARY, REQUESTS_LIBRARY])
+    run_module(
+        argument_spec(),
+        work,
+        libraries=[PYVMOMI_LIBRARY, REQUESTS_LIBRARY],
+        required_one_of=[("cluster", "zones")],
+        mutually_exclusive=[("cluster", "zones")],
+    )
 
 
 if __name__ == "__main__":

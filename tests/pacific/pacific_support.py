@@ -25,9 +25,9 @@ from request_summary import mutates, no_change_plan_budget  # noqa: E402,F401  (
 OUTPUTS = []
 
 
-def secrets():
-    """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote."""
-    return lab_secrets(RUN_DIR)
+def secrets(run_dir=RUN_DIR):
+    """The PACIFIC_VAR_* values tools/export_lab_topology.yml wrote (for the lab at ``run_dir``)."""
+    return lab_secrets(run_dir)
 
 
 def command(*args, topology=TOPOLOGY):
@@ -38,15 +38,17 @@ def command(*args, topology=TOPOLOGY):
     return line + ["-login-port", "6443", "-no-color"]
 
 
-def environment():
+def environment(run_dir=RUN_DIR):
     # Without the collection on a path: pacific finds its engine by itself.
     environ = {key: value for key, value in os.environ.items() if key not in ("ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH")}
-    return {**environ, **secrets()}
+    return {**environ, **secrets(run_dir)}
 
 
-def pacific(*args, input=None, check_exit=None, topology=TOPOLOGY):
-    """Run pacific; return (exit, stdout, stderr)."""
-    done = subprocess.run(command(*args, topology=topology), capture_output=True, text=True, input=input, env=environment(), timeout=600, cwd="/")
+def pacific(*args, input=None, check_exit=None, topology=TOPOLOGY, run_dir=RUN_DIR):
+    """Run pacific (on the lab at ``run_dir``, whose topology file ``topology`` is); return (exit, stdout, stderr)."""
+    done = subprocess.run(
+        command(*args, topology=topology), capture_output=True, text=True, input=input, env=environment(run_dir), timeout=600, cwd="/"
+    )
     OUTPUTS.extend((done.stdout, done.stderr))
     if check_exit is not None:
         assert done.returncode == check_exit, done.stdout + done.stderr
@@ -60,9 +62,9 @@ def started(*args, topology=TOPOLOGY):
     )
 
 
-def topology_with(path, change):
-    """A copy of the lab's topology, changed by ``change(document)``, written to ``path``."""
-    document = yaml.safe_load(TOPOLOGY.read_text())
+def topology_with(path, change, source=TOPOLOGY):
+    """A copy of the lab's topology (or of ``source``), changed by ``change(document)``, written to ``path``."""
+    document = yaml.safe_load(source.read_text())
     change(document)
     path.write_text(yaml.safe_dump(document))
     return path

@@ -24,6 +24,15 @@ def test_apply_reports_progress_and_its_summary(built):
     assert output.rstrip().endswith("Apply complete! Resources: 11 added, 0 changed, 0 destroyed.")
 
 
+def test_the_vcenter_release_picks_the_api_that_enables_the_supervisors(built):
+    """vCenter 8 enables through the Supervisors API, 7.0 through the Clusters API; both read and disable through the latter."""
+    on_8 = VcenterRest().request("GET", "/api/appliance/system/version").json()["version"].startswith("8.")
+    enables = sorted(operation for operation in built.operations if operation and operation.endswith(("enable", "enable_on_compute_cluster")))
+    expected = "namespace_management.supervisors.enable_on_compute_cluster" if on_8 else "namespace_management.clusters.enable"
+    assert enables == [expected, expected]
+    assert built.operations.count("appliance.system.version.get") == 1  # read once, by the one process
+
+
 def test_independent_objects_are_built_at_the_same_time(built):
     _, output = built
     lines = output.splitlines()

@@ -4,6 +4,7 @@ the request log (`operation` such as `namespace_management.clusters.enable`,
 `target` the object it acts on)."""
 
 import base64
+import datetime
 import json
 import logging
 import re
@@ -24,6 +25,8 @@ VM_CLASS = "com.vmware.vcenter.namespace_management.VirtualMachineClass"
 LIBRARY = "com.vmware.content.Library"
 CATEGORY = "com.vmware.cis.tagging.Category"
 TAG = "com.vmware.cis.tagging.Tag"
+SUPERVISOR = "com.vmware.vcenter.namespace_management.supervisor.Supervisor"
+ZONE = "com.vmware.vcenter.consumption_domains.Zone"
 
 
 class Route(NamedTuple):
@@ -35,12 +38,15 @@ class Route(NamedTuple):
     target: Optional[str] = None  # path parameter (or body field) naming the object acted on
     target_type: Optional[str] = None
     public: bool = False  # callable without a session
+    since_8: bool = False  # vCenter 8.0 added it (vSphere API 8.0.0.1): a 7.0 lab answers it as an unknown path
 
 
 MANAGEMENT = "/api/vcenter/namespace-management"
 INSTANCES = "/api/vcenter/namespaces/instances"
 TAGGING = "/api/cis/tagging"
+ZONES = "/api/vcenter/consumption-domains/zones"
 ROUTES = (
+    Route("GET", "/api/appliance/system/version", None, "appliance.system.version.get", "system_version"),
     Route("POST", "/api/session", None, "session.create", "create_session", public=True),
     Route("GET", "/api/session", None, "session.get", "get_session"),
     Route("DELETE", "/api/session", None, "session.delete", "delete_session"),
@@ -60,6 +66,26 @@ ROUTES = (
           "disable", "cluster", CLUSTER),
     Route("PATCH", f"{MANAGEMENT}/clusters/{{cluster}}", None, "namespace_management.clusters.update",
           "update_supervisor", "cluster", CLUSTER),
+    Route("POST", f"{MANAGEMENT}/supervisors/{{cluster}}", "enable_on_compute_cluster",
+          "namespace_management.supervisors.enable_on_compute_cluster", "enable_on_compute_cluster", "cluster", CLUSTER,
+          since_8=True),
+    Route("POST", f"{MANAGEMENT}/supervisors", "enable_on_zones", "namespace_management.supervisors.enable_on_zones",
+          "enable_on_zones", since_8=True),
+    Route("GET", f"{MANAGEMENT}/supervisors/summaries", None, "namespace_management.supervisors.summary.list",
+          "list_supervisor_summaries", since_8=True),
+    Route("GET", f"{MANAGEMENT}/supervisors/{{supervisor}}/summary", None, "namespace_management.supervisors.summary.get",
+          "get_supervisor_summary", "supervisor", SUPERVISOR, since_8=True),
+    Route("GET", f"{MANAGEMENT}/supervisors/{{supervisor}}/topology", None, "namespace_management.supervisors.topology.get",
+          "get_supervisor_topology", "supervisor", SUPERVISOR, since_8=True),
+    Route("GET", ZONES, None, "consumption_domains.zones.list", "list_zones", since_8=True),
+    Route("POST", ZONES, None, "consumption_domains.zones.create", "create_zone", "zone", ZONE, since_8=True),
+    Route("GET", f"{ZONES}/{{zone}}", None, "consumption_domains.zones.get", "get_zone", "zone", ZONE, since_8=True),
+    Route("DELETE", f"{ZONES}/{{zone}}", None, "consumption_domains.zones.delete", "delete_zone", "zone", ZONE, since_8=True),
+    Route("GET", f"{ZONES}/cluster/{{zone}}/associations", None, "consumption_domains.zones.cluster.associations.get",
+          "get_zone_associations", "zone", ZONE, since_8=True),
+    *(Route("POST", f"{ZONES}/cluster/{{zone}}/associations", action,
+            f"consumption_domains.zones.cluster.associations.{action}", f"{action}_zone_associations", "zone", ZONE,
+            since_8=True) for action in ("add", "remove")),
     Route("GET", f"{MANAGEMENT}/virtual-machine-classes", None,
           "namespace_management.virtual_machine_classes.list", "list_vm_classes"),
     Route("POST", f"{MANAGEMENT}/virtual-machine-classes", None,
@@ -135,6 +161,8 @@ class RestApp:
         query = parse_qs(parts.query, keep_blank_values=True)
         action = query.pop("action", [None])[-1]
         route, params = _match(request.command, parts.path, action)
+        if route is not None and route.since_8 and not self._service.release.supervisors_api:
+            route = None
         if route is None:
             error = errors.route_not_found()
             return requestlog.Outcome(request.reply(error.status, JSON, error.body()))
@@ -190,6 +218,14 @@ class RestApp:
 
     # --- inventory and catalog -----------------------------------------------
 
+    def system_version(self, call):
+        """Appliance.System.Version.get: what the appliance says it runs."""
+        release = self._service.release
+        return 200, {"product": "VMware vCenter Server", "type": "vCenter Server with an embedded Platform Services Controller",
+                     "version": release.appliance_version, "build": release.build,
+                     "releasedate": datetime.date.fromisoformat(release.release_date).strftime("%B %-d, %Y"),
+                     "summary": f"VMware vCenter Server {release.version}", "install_time": f"{release.release_date}T00:00:00.000Z"}
+
     def list_clusters(self, call):
         return 200, inventory.list_clusters(self._service.vsphere(), call.query)
 
@@ -230,6 +266,45 @@ class RestApp:
     def update_supervisor(self, call):
         self._service.supervisors.update(call.params["cluster"], call.body)
         return 204, None
+
+    def enable_on_compute_cluster(self, call):
+        return 200, self._service.supervisors.enable_on_compute_cluster(call.params["cluster"], call.body)
+
+    def enable_on_zones(self, call):
+        return 200, self._service.supervisors.enable_on_zones(call.body)
+
+    def list_supervisor_summaries(self, call):
+        return 200, self._service.supervisors.summaries()
+
+    def get_supervisor_summary(self, call):
+        return 200, self._service.supervisors.summary(call.params["supervisor"])
+
+    def get_supervisor_topology(self, call):
+        return 200, self._service.supervisors.topology(call.params["supervisor"])
+
+    # --- vSphere Zones (vCenter 8) ---------------------------------------------------
+
+    def list_zones(self, call):
+        return 200, self._service.zones.list()
+
+    def create_zone(self, call):
+        return 201, self._service.zones.create(call.body)
+
+    def get_zone(self, call):
+        return 200, self._service.zones.get(call.params["zone"])
+
+    def delete_zone(self, call):
+        self._service.zones.delete(call.params["zone"])
+        return 204, None
+
+    def get_zone_associations(self, call):
+        return 200, self._service.zones.associations(call.params["zone"])
+
+    def add_zone_associations(self, call):
+        return 200, self._service.zones.add(call.params["zone"], call.body)
+
+    def remove_zone_associations(self, call):
+        return 200, self._service.zones.remove(call.params["zone"], call.body)
 
     def list_vm_classes(self, call):
         return 200, self._service.catalog.list_vm_classes(self._service.namespaces.all())

@@ -58,11 +58,12 @@ class Namespaces:
                     f"Cluster {cluster_id} has no RUNNING Supervisor; namespaces can be created on one.", cluster_id)
             if self._store.get(NAMESPACE, name) is not None:
                 raise errors.already_exists(f"Namespace {name} already exists.", name)
+            cluster_id = self._supervisors.primary(cluster_id)  # a zonal Supervisor's namespaces are kept under its first cluster
             doc = {"namespace": name, "cluster": cluster_id, "config_status": "RUNNING", "messages": [],
                    **self._fields(spec, cluster_id)}
             self._check_values(doc)
-            limits = _limits(doc["resource_spec"])
-            self._vsphere.create_resource_pool(cluster.resourcePool, name, *limits)
+            for cluster, share in self._clusters(doc):
+                self._vsphere.create_resource_pool(cluster.resourcePool, name, *_limits(doc["resource_spec"], share))
             self._store.put(NAMESPACE, name, doc)
 
     def update(self, name, spec):
@@ -105,10 +106,10 @@ class Namespaces:
         """Re-create the resource pools of the stored namespaces in a fresh vcsim."""
         with self._lock:
             for doc in self._store.all(NAMESPACE):
-                cluster = self._vsphere.find(vim.ClusterComputeResource, doc["cluster"])
-                if cluster is not None and self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"]) is None:
-                    self._vsphere.create_resource_pool(cluster.resourcePool, doc["namespace"],
-                                                       *_limits(doc["resource_spec"]))
+                for cluster, share in self._clusters(doc):
+                    if self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"]) is None:
+                        self._vsphere.create_resource_pool(cluster.resourcePool, doc["namespace"],
+                                                           *_limits(doc["resource_spec"], share))
 
     # --- access ---------------------------------------------------------------
 
@@ -177,16 +178,24 @@ class Namespaces:
     def _replace(self, doc, updated):
         self._check_values(updated)
         if _limits(updated["resource_spec"]) != _limits(doc["resource_spec"]):
-            cluster = self._vsphere.find(vim.ClusterComputeResource, doc["cluster"])
-            pool = self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"])
-            self._vsphere.update_resource_pool(pool, *_limits(updated["resource_spec"]))
+            for cluster, share in self._clusters(doc):
+                pool = self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"])
+                self._vsphere.update_resource_pool(pool, *_limits(updated["resource_spec"], share))
         self._store.put(NAMESPACE, doc["namespace"], updated)
 
     def _delete_pool(self, doc):
-        cluster = self._vsphere.find(vim.ClusterComputeResource, doc["cluster"])
-        pool = cluster and self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"])
-        if pool is not None:
-            self._vsphere.destroy(pool)
+        for cluster, _ in self._clusters(doc):
+            pool = self._vsphere.resource_pool(cluster.resourcePool, doc["namespace"])
+            if pool is not None:
+                self._vsphere.destroy(pool)
+
+    def _clusters(self, doc):
+        """(cluster, share of the limits) for each cluster the namespace has a resource pool in: on a zonal
+        Supervisor one per zone's cluster, the limits split in equal parts (vSphere docs: "taken from all three
+        underlying vSphere clusters in equal parts")."""
+        found = [self._vsphere.find(vim.ClusterComputeResource, moid) for moid in self._supervisors.clusters_of(doc["cluster"])]
+        found = [cluster for cluster in found if cluster is not None]
+        return [(cluster, 1 / len(found)) for cluster in found]
 
     def _supervisor_networks(self, cluster_id):
         networks = self._supervisors.get(cluster_id).get("workload_networks") or {}
@@ -222,9 +231,9 @@ class Namespaces:
             raise errors.invalid_fields(problems)
 
 
-def _limits(resource_spec):
-    """(CPU limit MHz, memory limit MiB) of the namespace's resource pool; None: unlimited."""
-    return resource_spec.get("cpu_limit"), resource_spec.get("memory_limit")
+def _limits(resource_spec, share=1.0):
+    """(CPU limit MHz, memory limit MiB) of one of the namespace's resource pools (its `share`); None: unlimited."""
+    return tuple(None if limit is None else round(limit * share) for limit in (resource_spec.get("cpu_limit"), resource_spec.get("memory_limit")))
 
 
 def _vm_service(spec):

@@ -5,7 +5,7 @@ import hmac
 import os
 import threading
 
-from . import errors
+from . import errors, inventory
 from .app import RestApp
 from .catalog import Catalog
 from .clock import SimulatedClock
@@ -18,13 +18,15 @@ from .store import Store
 from .supervisors import Supervisors
 from .tagging import Tagging
 from .vsphere import Vsphere
+from .zones import Zones
 
 STORE_FILE = "vcenter.sqlite"
 WORKER_JOIN_TIMEOUT = 30
 
 
 class VcenterService:
-    def __init__(self, *, username, password, run_dir, depot_dir, depot_urls, request_log, environ=os.environ):
+    def __init__(self, *, username, password, run_dir, depot_dir, depot_urls, request_log, release, environ=os.environ):
+        self.release = release  # config.VcenterRelease: what About and /api/appliance/system/version say
         self._username = username
         self._password = password
         self._request_log = request_log
@@ -36,9 +38,14 @@ class VcenterService:
         self.store = Store(run_dir / STORE_FILE)
         self.catalog = Catalog(self.store)
         self.catalog.seed()
+        # vSphere Zones come with vCenter 8's Supervisors API.
+        self.zones = (Zones(self.store, clusters=lambda: [c["cluster"] for c in inventory.list_clusters(self.vsphere(), {})],
+                            supervisor_on=lambda zone: self.supervisors.on_zone(zone))
+                      if release.supervisors_api else None)
         self.supervisors = Supervisors(
             self.store, self.catalog, self.settings, SimulatedClock(self.settings, self._stop),
-            newest_release(depot_dir, depot_urls), namespaces_of=lambda cluster: self.namespaces.remove_cluster(cluster))
+            newest_release(depot_dir, depot_urls), namespaces_of=lambda cluster: self.namespaces.remove_cluster(cluster),
+            zones=self.zones)
         self.namespaces = Namespaces(self.store, self.catalog, self.supervisors)
         self.tagging = Tagging(self.store)
         self.app = RestApp(self)

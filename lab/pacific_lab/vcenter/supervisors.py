@@ -1,4 +1,5 @@
-"""Workload Management on a cluster (vSphere 7 `namespace-management/clusters`):
+"""Workload Management on a cluster (vSphere 7 `namespace-management/clusters`, and on vCenter 8 the
+`namespace-management/supervisors` API's enable on a compute cluster, summaries and topology):
 enable, update, disable, and the background work each sets off in vcsim.
 
 Enabling, as vCenter does it: the spec is checked first; then the cluster is
@@ -18,6 +19,7 @@ import ipaddress
 import logging
 import threading
 import time
+import uuid
 
 from pyVmomi import vim
 
@@ -25,13 +27,17 @@ from ..config import SUPERVISOR_NETWORK
 from . import errors, specs
 from .clock import Cancelled
 from .inventory import network_type
+from .schema import check
 from .supervisor_spec import World, enable_problems, update_problems
+from .supervisors_spec import ENABLE_ON_COMPUTE_CLUSTER, ENABLE_ON_ZONES, as_clusters_spec, structure_problems, v8_path
 
 log = logging.getLogger("pacific_lab.wcp")
 
 SUPERVISOR = "supervisor"  # store kind
 CONTROL_PLANE_VM = "SupervisorControlPlaneVM ({})"
 CONTROL_PLANE_SIZE = 3
+# A Supervisor runs on one vSphere Zone or on three (vSphere 8 docs: "three-zone Supervisor").
+ZONE_COUNTS = (1, 3)
 ANTI_AFFINITY_RULE = "SupervisorControlPlaneVM anti-affinity"
 NAMESPACES_FOLDER = "Namespaces"
 # Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
@@ -43,8 +49,9 @@ SECRET_FIELDS = ("password",)
 
 
 class Supervisors:
-    def __init__(self, store, catalog, settings, clock, spherelet, namespaces_of):
+    def __init__(self, store, catalog, settings, clock, spherelet, namespaces_of, zones=None):
         self._store = store
+        self._zones = zones  # zones.Zones on vCenter 8 (each Supervisor runs on a zone); None on 7.0
         self._catalog = catalog
         self._settings = settings
         self._clock = clock
@@ -79,32 +86,153 @@ class Supervisors:
         return doc
 
     def is_running(self, cluster_id):
-        doc = self._store.get(SUPERVISOR, cluster_id)
+        doc = self._record_of(cluster_id)
         return doc is not None and doc["config_status"] == "RUNNING"
 
     def enable(self, cluster_id, spec):
+        """Clusters.enable: vSphere 7's API, which vCenter 8 still serves (the Supervisor is named after its cluster)."""
         with self._lock:
-            cluster, props = self._cluster(cluster_id)
-            if self._store.get(SUPERVISOR, cluster_id) is not None:
-                raise errors.already_exists(
-                    f"Cluster {cluster_id} already has vSphere Namespaces enabled.", cluster_id)
+            cluster, props = self._new_supervisor_cluster(cluster_id)
             if isinstance(spec, dict) and spec.get("network_provider") == "NSXT_CONTAINER_PLUGIN":
                 raise errors.unsupported("The lab simulates VSPHERE_NETWORK Supervisors only (no NSX-T).")
             problems = enable_problems(specs.CLUSTER_ENABLE, spec, self._world(cluster, props))
             if problems:
                 raise errors.invalid_fields(problems)
-            doc = {
-                "cluster": cluster_id, "cluster_name": props["name"], "spec": _without_secrets(spec),
-                "config_status": "CONFIGURING", "kubernetes_status": "WARNING", "operation": "enable",
-                "messages": [_message("INFO", "Configuring the Supervisor control plane.")],
-                "endpoint": self._free_endpoint(), "enabled_at": time.time(),
-            }
-            self._store.put(SUPERVISOR, cluster_id, doc)
-            self._start(cluster_id, "enable")
+            self._create([cluster_id], props["name"], props["name"], spec, None)
+
+    def enable_on_compute_cluster(self, cluster_id, spec):
+        """Supervisors.enable_on_compute_cluster (vCenter 8): the Supervisor's identifier. The cluster's zone is the
+        one holding it, else `spec.zone` (or one named after the cluster) made and bound to it."""
+        with self._lock:
+            cluster, props = self._new_supervisor_cluster(cluster_id)
+            problems = check(ENABLE_ON_COMPUTE_CLUSTER, spec).items or structure_problems(spec)
+            if not problems:
+                clusters_spec = as_clusters_spec(spec)
+                problems = [(v8_path(path), reason) for path, reason in
+                            enable_problems(specs.CLUSTER_ENABLE, clusters_spec, self._world(cluster, props))]
+            if not problems and any(doc.get("name") == spec["name"] for doc in self._store.all(SUPERVISOR)):
+                problems = [("spec.name", f"a Supervisor named {spec['name']!r} exists")]
+            held_by = self._zones.zone_of(cluster_id)
+            if not problems and spec.get("zone") and held_by not in (None, spec["zone"]):
+                problems = [("spec.zone", f"cluster {cluster_id} belongs to zone {held_by!r}")]
+            if problems:
+                raise errors.invalid_fields(problems)
+            zone = self._zones.ensure_for(cluster_id, spec.get("zone") or f"zone-{cluster_id}")
+            return self._create([cluster_id], props["name"], spec["name"], clusters_spec, [zone])
+
+    def enable_on_zones(self, spec):
+        """Supervisors.enable_on_zones (vCenter 8): a Supervisor on one zone or on three, each holding one cluster;
+        on three, one control-plane VM runs in each zone's cluster. The Supervisor's identifier."""
+        with self._lock:
+            problems = check(ENABLE_ON_ZONES, spec).items
+            clusters = []
+            if not problems:
+                problems, clusters = self._zone_clusters(spec["zones"])
+            if not problems:
+                problems = structure_problems(spec)
+            if not problems:
+                clusters_spec = as_clusters_spec(spec)
+                problems = [(v8_path(path), reason) for path, reason in
+                            enable_problems(specs.CLUSTER_ENABLE, clusters_spec, self._zonal_world(clusters))]
+            if not problems and any(doc.get("name") == spec["name"] for doc in self._store.all(SUPERVISOR)):
+                problems = [("spec.name", f"a Supervisor named {spec['name']!r} exists")]
+            if problems:
+                raise errors.invalid_fields(problems)
+            first_name = self._cluster(clusters[0])[1]["name"]
+            return self._create(clusters, first_name, spec["name"], clusters_spec, list(spec["zones"]))
+
+    def _zone_clusters(self, zones):
+        """(problems, the cluster of each zone): each zone exists and holds one cluster with no Supervisor."""
+        problems, clusters = [], []
+        if len(zones) not in ZONE_COUNTS:
+            problems.append(("spec.zones", f"{len(zones)} zones given; a Supervisor runs on {' or '.join(map(str, ZONE_COUNTS))}"))
+        if len(set(zones)) != len(zones):
+            problems.append(("spec.zones", "a zone is named twice"))
+        for index, zone in enumerate(zones):
+            try:
+                held = self._zones.associations(zone)
+            except errors.ApiError:
+                problems.append((f"spec.zones[{index}]", f"zone {zone!r} not found"))
+                continue
+            if len(held) != 1:
+                problems.append((f"spec.zones[{index}]", f"zone {zone!r} holds no cluster"))
+                continue
+            if self._record_of(held[0]) is not None:
+                problems.append((f"spec.zones[{index}]", f"cluster {held[0]} of zone {zone!r} already runs a Supervisor"))
+            clusters.append(held[0])
+        return problems, clusters
+
+    def _zonal_world(self, clusters):
+        """The World of a Supervisor across `clusters`: DRS on each, hosts counted together (one VM per cluster)."""
+        found = {cluster._moId: props for cluster, props in
+                 self._vsphere.retrieve(vim.ClusterComputeResource, ["name", "configurationEx", "host"])}
+        first, first_props = self._cluster(clusters[0])
+        world = self._world(first, first_props)
+        names = [found[cluster]["name"] for cluster in clusters]
+        return world._replace(
+            cluster_name="', '".join(names),
+            drs_enabled=all(found[cluster]["configurationEx"].drsConfig.enabled for cluster in clusters),
+            host_count=sum(len(found[cluster]["host"]) for cluster in clusters))
+
+    def summaries(self):
+        """Supervisors.Summary.list: {"items": [{supervisor, info}]}."""
+        return {"items": [{"supervisor": doc["supervisor"], "info": _summary_info(self._reported(doc))}
+                          for doc in self._store.all(SUPERVISOR)]}
+
+    def summary(self, supervisor):
+        return _summary_info(self._reported(self._by_supervisor(supervisor)))
+
+    def topology(self, supervisor):
+        """Supervisors.Topology.get: the zones the Supervisor runs on, each with its clusters."""
+        doc = self._by_supervisor(supervisor)
+        return [{"zone": zone, "clusters": [cluster]} for zone, cluster in zip(doc["zones"], doc["clusters"])]
+
+    def on_zone(self, zone):
+        """The identifier of the Supervisor running on `zone`, or None."""
+        return next((doc["supervisor"] for doc in self._store.all(SUPERVISOR) if zone in doc["zones"]), None)
+
+    def clusters_of(self, cluster_id):
+        """Every cluster of the Supervisor `cluster_id` belongs to (its zones' clusters; on 7.0, that cluster)."""
+        doc = self._record_of(cluster_id)
+        return doc["clusters"] if doc is not None else [cluster_id]
+
+    def primary(self, cluster_id):
+        """The cluster a Supervisor's records are kept under (its first zone's), for any of its clusters."""
+        doc = self._record_of(cluster_id)
+        return doc["cluster"] if doc is not None else cluster_id
+
+    def _record_of(self, cluster_id):
+        doc = self._store.get(SUPERVISOR, cluster_id)
+        if doc is None:
+            doc = next((doc for doc in self._store.all(SUPERVISOR) if cluster_id in doc["clusters"]), None)
+        return doc
+
+    def _new_supervisor_cluster(self, cluster_id):
+        cluster, props = self._cluster(cluster_id)
+        if self._record_of(cluster_id) is not None:
+            raise errors.already_exists(f"Cluster {cluster_id} already has vSphere Namespaces enabled.", cluster_id)
+        return cluster, props
+
+    def _create(self, clusters, cluster_name, name, spec, zones):
+        """Record a Supervisor on `clusters` (kept under the first) and start enabling it."""
+        cluster_id = clusters[0]
+        if zones is None:
+            zones = [self._zones.ensure_for(cluster_id, f"zone-{cluster_id}")] if self._zones is not None else []
+        doc = {
+            "cluster": cluster_id, "cluster_name": cluster_name, "spec": _without_secrets(spec),
+            "supervisor": str(uuid.uuid4()), "name": name, "zones": zones, "clusters": clusters,
+            "config_status": "CONFIGURING", "kubernetes_status": "WARNING", "operation": "enable",
+            "messages": [_message("INFO", "Configuring the Supervisor control plane.")],
+            "endpoint": self._free_endpoint(), "enabled_at": time.time(),
+        }
+        self._store.put(SUPERVISOR, cluster_id, doc)
+        self._start(cluster_id, "enable")
+        return doc["supervisor"]
 
     def update(self, cluster_id, spec):
         with self._lock:
             doc = self._existing(cluster_id)
+            cluster_id = doc["cluster"]  # any of a zonal Supervisor's clusters names it
             if doc["config_status"] not in ("RUNNING", "ERROR"):
                 raise errors.not_allowed(
                     f"Cluster {cluster_id} is {doc['config_status']}; it can be updated when RUNNING.", cluster_id)
@@ -124,6 +252,7 @@ class Supervisors:
     def disable(self, cluster_id):
         with self._lock:
             doc = self._existing(cluster_id)
+            cluster_id = doc["cluster"]
             if doc["config_status"] == "REMOVING":
                 return
             doc.update(config_status="REMOVING", operation="disable",
@@ -194,27 +323,35 @@ class Supervisors:
     def _converge(self, cluster_id):
         vsphere = self._vsphere
         doc = self._existing(cluster_id)
-        cluster = vsphere.find(vim.ClusterComputeResource, cluster_id)
-        if cluster is None:
-            raise RuntimeError(f"cluster {cluster_id} ({doc['cluster_name']}) is no longer in the inventory")
-        hosts = list(vsphere.cluster_hosts(cluster).values())
-        for host in hosts:
+        clusters = []
+        for moid in doc["clusters"]:
+            cluster = vsphere.find(vim.ClusterComputeResource, moid)
+            if cluster is None:
+                raise RuntimeError(f"cluster {moid} of the Supervisor {doc['name']} is no longer in the inventory")
+            clusters.append(cluster)
+        hosts = {cluster._moId: list(vsphere.cluster_hosts(cluster).values()) for cluster in clusters}
+        for host in (host for cluster in clusters for host in hosts[cluster._moId]):
             self._clock.check()
             if vsphere.installed_vibs(host).get("spherelet") != self._spherelet.version:
                 vsphere.install_vib(host, self._spherelet.url, self._spherelet.needs_maintenance_mode)
         cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
-        folder = self._folder(cluster, create=True)
+        folder = self._folder(clusters[0], create=True)
         existing = vsphere.vms_named(_vm_names(), root=folder)
-        datastore = cluster.datastore[0].name
         for index, name in enumerate(_vm_names()):
             self._clock.check()
+            # On one cluster, one VM per host; on three zones, one VM in each zone's cluster.
+            cluster = clusters[index % len(clusters)]
+            host = hosts[cluster._moId][index // len(clusters)]
             vm = existing.get(name)
             if vm is None:
-                vm = vsphere.create_vm(folder, cluster.resourcePool, hosts[index], name, cpus, memory, datastore)
+                vm = vsphere.create_vm(folder, cluster.resourcePool, host, name, cpus, memory, cluster.datastore[0].name)
                 vsphere.power_on(vm)
                 existing[name] = vm
             elif (vm.config.hardware.numCPU, vm.config.hardware.memoryMB) != (cpus, memory):
                 vsphere.resize_vm(vm, cpus, memory)
+        if len(clusters) > 1:
+            return  # a DRS rule binds VMs of one cluster; the zones keep these apart
+        cluster = clusters[0]
         rule = vsphere.rule(cluster, ANTI_AFFINITY_RULE)
         wanted = {vm._moId for vm in existing.values()}
         if rule is not None and {vm._moId for vm in rule.vm} != wanted:
@@ -252,8 +389,14 @@ class Supervisors:
 
     # --- helpers --------------------------------------------------------------
 
+    def _by_supervisor(self, supervisor):
+        doc = next((doc for doc in self._store.all(SUPERVISOR) if doc.get("supervisor") == supervisor), None)
+        if doc is None:
+            raise errors.not_found(f"Supervisor {supervisor} not found.", supervisor)
+        return doc
+
     def _existing(self, cluster_id):
-        doc = self._store.get(SUPERVISOR, cluster_id)
+        doc = self._record_of(cluster_id)
         if doc is None:
             raise errors.not_found(f"Cluster {cluster_id} does not have vSphere Namespaces enabled.", cluster_id)
         return doc
@@ -289,6 +432,13 @@ def _vm_names():
 def _summary(doc):
     return {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"],
             "config_status": doc["config_status"], "kubernetes_status": doc["kubernetes_status"]}
+
+
+def _summary_info(doc):
+    """Supervisors.Summary.Info as vCenter 8.0 Update 3 reports it."""
+    return {"name": doc["name"], "config_status": doc["config_status"], "kubernetes_status": doc["kubernetes_status"],
+            "stats": {"cpu_used": 0, "cpu_capacity": 0, "memory_used": 0, "memory_capacity": 0,
+                      "storage_used": 0, "storage_capacity": 0}}
 
 
 def _info(doc):

@@ -12,6 +12,7 @@ once when the session expired.
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -52,6 +53,7 @@ else:
 REQUESTS_LIBRARY = ("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR)
 
 SESSION_HEADER = "vmware-api-session-id"
+VERSION_PATH = "/api/appliance/system/version"
 
 # vCenter's standard error types, by the typed error that stands for them.
 # UNAUTHENTICATED is absent: a 401 means the session expired and is handled
@@ -138,6 +140,15 @@ class RestClient(SessionClient):
         self._http = None
         self._token = None
         self._where = f" on vCenter {connection.endpoint}"
+        self._version = None
+        self._version_lock = threading.Lock()
+
+    def vcenter_version(self):
+        """The version the appliance reports (``8.0.3.00000``; empty when it says none), read once per client."""
+        with self._version_lock:
+            if self._version is None:
+                self._version = (self.get(VERSION_PATH, what="read the vCenter version") or {}).get("version") or ""
+            return self._version
 
     def open(self):
         return self.login()

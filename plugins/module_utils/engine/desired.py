@@ -7,8 +7,9 @@ this; nothing else turns topology keys into resource options. A spec has the
 shape the per-object modules give their resources (every sub-option present,
 None when unset), so a resource cannot tell which front end it serves.
 
-Addresses name one object of a kind: ``spherelet.<cluster>`` (the VIB on the
-hosts of a cluster), ``supervisor.<cluster>``, ``control_plane.<cluster>``,
+Addresses name one object of a kind: ``zone.<name>`` (a vSphere Zone),
+``spherelet.<cluster>`` (the VIB on the hosts of a cluster), ``supervisor.<cluster>``
+(a Supervisor on zones: its first zone's cluster), ``control_plane.<cluster>``,
 ``namespace.<cluster>/<name>`` and ``guest_cluster.<namespace>/<name>``.
 """
 
@@ -23,10 +24,11 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cl
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZoneSpec
 
-SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "spherelet", "supervisor", "control_plane", "namespace", "guest_cluster"
+ZONE, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "zone", "spherelet", "supervisor", "control_plane", "namespace", "guest_cluster"
 # In the order the platform is built; destroyed in reverse.
-KINDS = (SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
+KINDS = (ZONE, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
 PRESENT, ABSENT = "present", "absent"
 # The Supervisor names its own control-plane VMs; the prefix names only the default rule of clusters without one.
 SUPERVISOR_VM_PREFIX = "SupervisorControlPlaneVM"
@@ -77,27 +79,37 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
     """
     secrets = secrets or {}
     found = []
+    zone_clusters = {zone["name"]: zone["cluster"] for zone in topology.get("zones", ())}
+    for index, zone in enumerate(topology.get("zones", ())):
+        spec = ZoneSpec(name=zone["name"], cluster=zone["cluster"], description=zone["description"], state="absent" if state == ABSENT else "present")
+        found.append(Desired(ZONE, address(ZONE, zone["name"]), spec, scope={"protect": zone["protect"], "adopt": zone["adopt"]}, path=f"zones[{index}]"))
     for index, supervisor in enumerate(topology["supervisors"]):
         path = f"supervisors[{index}]"
         cluster = supervisor["cluster"]
+        zones = supervisor.get("zones") or []
+        # On three zones, Spherelet goes on the hosts of each zone's cluster; vCenter keeps the control plane apart itself.
+        clusters = [zone_clusters[name] for name in zones] or [cluster]
         spherelet = supervisor.get("spherelet")
         has_spherelet = spherelet is not None and (state == PRESENT or spherelet["remove_on_teardown"])
-        if has_spherelet:
+        for each in clusters if has_spherelet else ():
             vib = spherelet_spec(spherelet, state)
-            found.append(Desired(SPHERELET, address(SPHERELET, cluster), vib, scope={"cluster": cluster}, path=f"{path}.spherelet"))
-        parent = (address(SPHERELET, cluster),) if spherelet is not None else ()
+            scope = {"cluster": each, "supervisor": address(SUPERVISOR, cluster)}  # whose ownership it follows
+            found.append(Desired(SPHERELET, address(SPHERELET, each), vib, scope=scope, path=f"{path}.spherelet"))
+        parents = tuple(address(SPHERELET, each) for each in clusters) if spherelet is not None else ()
+        parents += tuple(address(ZONE, name) for name in zones)
         found.append(
             Desired(
                 SUPERVISOR,
                 address(SUPERVISOR, cluster),
                 supervisor_spec(supervisor, state, secrets.get(f"{path}.workload_management.load_balancer.password")),
-                parent,
+                parents,
                 scope={"protect": supervisor["protect"], "adopt": supervisor["adopt"]},
                 path=path,
             )
         )
-        control_plane = control_plane_spec(supervisor, state)
-        found.append(Desired(CONTROL_PLANE, address(CONTROL_PLANE, cluster), control_plane, (address(SUPERVISOR, cluster),), path=f"{path}.control_plane"))
+        if len(clusters) == 1:
+            control_plane = control_plane_spec(supervisor, state)
+            found.append(Desired(CONTROL_PLANE, address(CONTROL_PLANE, cluster), control_plane, (address(SUPERVISOR, cluster),), path=f"{path}.control_plane"))
         for ns_index, namespace in enumerate(supervisor["namespaces"]):
             ns_path = f"{path}.namespaces[{ns_index}]"
             ns_address = address(NAMESPACE, cluster, namespace["name"])
@@ -158,6 +170,7 @@ def supervisor_spec(supervisor, state=PRESENT, load_balancer_password=None):
         size=supervisor["control_plane"].get("size"),
         wait=True,
         wait_timeout=settings.get("wait_timeout", 1800),
+        zones=copy.deepcopy(supervisor.get("zones")),
         **options,
     )
 

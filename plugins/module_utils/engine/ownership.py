@@ -86,7 +86,8 @@ def _owned_item(desired, item, owner, ownership):
 
 
 def _supervisor_address(desired):
-    return f"{SUPERVISOR}.{desired.address.split('.', 1)[1]}"
+    """The Supervisor a follower belongs to: named in its scope (Spherelet of a zone's cluster), else of its own cluster."""
+    return desired.scope.get("supervisor") or f"{SUPERVISOR}.{desired.address.split('.', 1)[1]}"
 
 
 def refuse_destroying_protected(desired, items, owners_protected):

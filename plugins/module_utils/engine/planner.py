@@ -2,8 +2,8 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """From desired objects to one Plan: one batched read per kind, then a plan item per object.
 
-Kinds are read in waves: Spherelet and the Supervisors at once (different
-APIs), then the control planes and namespaces of those Supervisors, then the
+Kinds are read in waves: the zones, Spherelet and the Supervisors at once
+(different APIs), then the control planes and namespaces of those Supervisors, then the
 guest clusters of those namespaces. An object whose parent this run creates
 cannot be read yet; it is planned as a create with what the
 server makes known after apply, and planned again when it is applied.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE, GUEST_CLUSTER, KINDS, NAMESPACE, SPHERELET, SUPERVISOR
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE, GUEST_CLUSTER, KINDS, NAMESPACE, SPHERELET, SUPERVISOR, ZONE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, execute
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import PUT, REMOVE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.control_plane import ControlPlaneKind
@@ -22,11 +22,13 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.guest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.namespace import NamespaceKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.spherelet import SphereletKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import SupervisorKind
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.zone import ZoneKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import owned_items, refuse_destroying_protected
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT, CREATE, DELETE, REPLACE, Plan
 
 KIND_CLASSES = {
+    ZONE: ZoneKind,
     SPHERELET: SphereletKind,
     SUPERVISOR: SupervisorKind,
     CONTROL_PLANE: ControlPlaneKind,
@@ -34,7 +36,7 @@ KIND_CLASSES = {
     GUEST_CLUSTER: GuestClusterKind,
 }
 # Kinds read together: each wave needs the plans of the waves before it.
-WAVES = ((SPHERELET, SUPERVISOR), (CONTROL_PLANE, NAMESPACE), (GUEST_CLUSTER,))
+WAVES = ((ZONE, SPHERELET, SUPERVISOR), (CONTROL_PLANE, NAMESPACE), (GUEST_CLUSTER,))
 # A Supervisor can be read before Spherelet is installed; the others cannot be read before their parent exists.
 READABLE_BEFORE_PARENT = {SUPERVISOR}
 

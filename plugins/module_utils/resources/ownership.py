@@ -4,8 +4,9 @@
 
 Each topology has one tag in the ``pacific.vsphere`` category, attached to
 the clusters of its Supervisors (``ClusterComputeResource``, by managed
-object id) and to its namespaces (the vAPI resource
-``com.vmware.vcenter.namespaces.Instance``, by name), and a second tag on
+object id), to its namespaces (the vAPI resource
+``com.vmware.vcenter.namespaces.Instance``, by name) and to its vSphere Zones
+(``com.vmware.vcenter.consumption_domains.Zone``, by name), and a second tag on
 the namespaces that hold guest clusters it made (guest clusters themselves
 carry the label ``LABEL``), one tag per kind of cluster (TKC, Cluster),
 so that a guest cluster removed from the file is still found with one list
@@ -28,6 +29,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.errors import Alre
 CATEGORY_NAME = "pacific.vsphere"
 CLUSTER_TYPE = "ClusterComputeResource"
 NAMESPACE_TYPE = "com.vmware.vcenter.namespaces.Instance"
+ZONE_TYPE = "com.vmware.vcenter.consumption_domains.Zone"
 # The Kubernetes labels of a guest cluster a topology manages (its value is the topology's name), and of a protected one.
 LABEL = "pacific.vsphere/topology"
 PROTECT_LABEL = "pacific.vsphere/protect"
@@ -78,6 +80,8 @@ class Marked:
     holding: frozenset = field(default_factory=frozenset)
     protected_clusters: frozenset = field(default_factory=frozenset)
     protected_namespaces: frozenset = field(default_factory=frozenset)
+    zones: frozenset = field(default_factory=frozenset)
+    protected_zones: frozenset = field(default_factory=frozenset)
 
 
 class Marks:
@@ -115,6 +119,8 @@ class Marks:
             holding=frozenset((api, namespace) for api in GUEST_CLUSTER_APIS for namespace in ids(api, NAMESPACE_TYPE)),
             protected_clusters=ids("protect", CLUSTER_TYPE),
             protected_namespaces=ids("protect", NAMESPACE_TYPE),
+            zones=ids("owner", ZONE_TYPE),
+            protected_zones=ids("protect", ZONE_TYPE),
         )
 
     def mark(self, object_type, object_id, *, protect):

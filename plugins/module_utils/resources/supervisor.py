@@ -28,6 +28,13 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.errors import Inva
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import PlanItem, plan_item
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, CONTENT_LIBRARY, NETWORK, STORAGE_POLICY, Catalog
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import WCP_VM_NAME
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import (
+    CLUSTERS_PATH,
+    SUPERVISORS_PATH,
+    EnableApi,
+    enable_api,
+    has_supervisors_api,
+)
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import (
     MASKED,
     SECRET_OPTIONS,
@@ -39,9 +46,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervis
     normal_endpoint,
     update_body,
 )
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import Zones
 from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
 
-CLUSTERS_PATH = "/api/vcenter/namespace-management/clusters"
 ENABLE, UPDATE, REENABLE, DISABLE, NOTHING = "enable", "update", "reenable", "disable", "none"
 RUNNING, CONFIGURING, REMOVING, ERROR = "RUNNING", "CONFIGURING", "REMOVING", "ERROR"
 FORCES_REENABLE = "forces disable + re-enable"
@@ -109,7 +116,10 @@ class Difference:
 
 @dataclass(frozen=True)
 class SupervisorPlan:
-    """What ``apply()`` does: ``operation`` with its request body, after waiting out ``settle`` (a status) when set."""
+    """What ``apply()`` does: ``operation`` with its request body, after waiting out ``settle`` (a status) when set.
+
+    An enable's ``body`` is a Clusters.EnableSpec; ``api`` is how this vCenter is sent it.
+    """
 
     spec: object
     state: SupervisorState
@@ -117,6 +127,7 @@ class SupervisorPlan:
     operation: str
     body: Optional[dict] = None
     settle: Optional[str] = None
+    api: Optional[EnableApi] = None
 
     @property
     def changed(self):
@@ -140,8 +151,42 @@ class WorkloadManagement:
         self._clock = clock
         self._sleep = sleep
         self._catalog = catalog or Catalog(rest)
+        self._enable_api = None  # read from vCenter the first time an enable is planned
+        self._zone_clusters = {}  # cluster moid -> the moids of its zonal Supervisor's clusters (from on_zones)
 
     # -- read -----------------------------------------------------------------
+
+    def on_zones(self, spec):
+        """``spec`` with ``cluster`` set to the cluster of its first zone; raises, before any change, unless this vCenter
+        serves vSphere Zones and each zone exists and holds a cluster."""
+        if spec.zones is None:
+            return spec
+        version = self._rest.vcenter_version()
+        if not has_supervisors_api(version):
+            raise InvalidArgumentError(
+                f"zones: vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}: name the cluster instead"
+            )
+        found = Zones(self._rest, catalog=self._catalog).read_all()
+        problems = []
+        for index, name in enumerate(spec.zones):
+            if name not in found:
+                problems.append(f"zones[{index}]: zone '{name}' not found (known: {', '.join(sorted(found)) or 'none'})")
+            elif found[name].cluster_id is None:
+                problems.append(f"zones[{index}]: zone '{name}' holds no cluster: bind one with pacific.vsphere.zone")
+        if problems:
+            raise InvalidArgumentError(f"Invalid Workload Management settings for {spec.subject}: " + "; ".join(problems))
+        cluster_ids = [found[name].cluster_id for name in spec.zones]
+        self._zone_clusters[cluster_ids[0]] = cluster_ids
+        return replace(spec, cluster=self._catalog.name_of(CLUSTER, cluster_ids[0]))
+
+    def live_zones(self, cluster_id):
+        """The zones of the Supervisor that runs on ``cluster_id``, in vCenter's order (the Supervisors' summaries and topologies)."""
+        items = (self._rest.get(f"{SUPERVISORS_PATH}/summaries", what="list the Supervisors") or {}).get("items", [])
+        for item in items:
+            topology = self._rest.get(f"{SUPERVISORS_PATH}/{item['supervisor']}/topology", what=f"read the zones of Supervisor '{item['info']['name']}'")
+            if any(cluster_id in place["clusters"] for place in topology or ()):
+                return [place["zone"] for place in topology]
+        return []
 
     def read(self, cluster):
         """The cluster named ``cluster`` and its Supervisor; NotFoundError lists the known clusters."""
@@ -172,10 +217,16 @@ class WorkloadManagement:
         return [state for state in states if state.info is not None]
 
     def describe(self, states):
-        """The summaries of ``states`` with their control-plane VMs, read in one vim25 retrieval."""
+        """The summaries of ``states`` with their control-plane VMs (on a zonal Supervisor, those of every zone's cluster),
+        read in one vim25 retrieval."""
         enabled = [state for state in states if state.info is not None]
-        vms = self._control_plane_vms({state.cluster_id for state in enabled}) if enabled else {}
-        return [state.summary(vms.get(state.cluster_id, [])) for state in enabled]
+        clusters = {state.cluster_id: self._zone_clusters.get(state.cluster_id, [state.cluster_id]) for state in enabled}
+        vms = self._control_plane_vms({moid for moids in clusters.values() for moid in moids}) if enabled else {}
+        summaries = []
+        for state in enabled:
+            members = [vm for moid in clusters[state.cluster_id] for vm in vms.get(moid, [])]
+            summaries.append(state.summary(sorted(members, key=lambda vm: int(WCP_VM_NAME.match(vm["name"]).group(1)))))
+        return summaries
 
     def _info(self, cluster, cluster_id):
         try:
@@ -219,7 +270,7 @@ class WorkloadManagement:
                 )
             spec.validate_complete("enabling Workload Management")
             body = enable_body(spec, self._resolve(spec))
-            return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status)
+            return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status, api=self._api())
 
         differences = self._differences(spec, state.info)
         forced = [difference for difference in differences if not difference.in_place]
@@ -264,11 +315,20 @@ class WorkloadManagement:
         full.validate()
         full.validate_complete(f"re-enabling Workload Management ({FORCES_REENABLE})")
         item = plan_item(refused_item.address, nest(live), _enable_view(full), refused_item.reasons)
-        return SupervisorPlan(full, state, item, REENABLE, enable_body(full, self._resolve(full)))
+        return SupervisorPlan(full, state, item, REENABLE, enable_body(full, self._resolve(full)), api=self._api())
+
+    def _api(self):
+        if self._enable_api is None:
+            self._enable_api = enable_api(self._rest)
+        return self._enable_api
 
     def _differences(self, spec, info):
         ids = self._resolve(spec)
         differences = []
+        if spec.zones is not None:
+            live = self.live_zones(self._catalog.id_of(CLUSTER, spec.cluster, "cluster"))
+            if live != list(spec.zones):
+                differences.append(Difference("zones", live, list(spec.zones), None, in_place=False))
         for setting in SETTINGS:
             wanted = desired_value(spec, setting)
             if wanted is None:
@@ -359,9 +419,9 @@ class WorkloadManagement:
                 state = self._wait(state, lambda s: s.info is None, deadline, "Workload Management to be removed")
             if plan.operation in (ENABLE, REENABLE):
                 self._rest.post(
-                    path,
-                    params={"action": "enable"},
-                    json=plan.body,
+                    plan.api.path(state.cluster_id, spec.zones),
+                    params={"action": plan.api.action(spec.zones)},
+                    json=plan.api.body(plan.body, spec.cluster, spec.zones),
                     what=f"enable Workload Management on cluster '{spec.cluster}'",
                     # Taken: the cluster has a Supervisor again (before the enable, it had none).
                     read_back=lambda: self._info(spec.cluster, state.cluster_id) is not None,
@@ -429,6 +489,8 @@ def _enable_view(spec):
             continue
         view[setting.option] = normal_endpoint(value, spec.get("load_balancer.type")) if setting.option == "load_balancer.endpoint" else setting.normal(value)
     view.update({option: MASKED for option in SECRET_OPTIONS if spec.get(option) is not None})
+    if spec.zones:
+        view["zones"] = list(spec.zones)
     return nest(view)
 
 

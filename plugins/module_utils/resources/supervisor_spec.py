@@ -38,6 +38,8 @@ ENABLE_DEFAULTS = {"size": "small", "service_cidr": "10.96.0.0/23", "management_
 DEFAULT_WORKLOAD_NETWORK_NAME = "network-1"
 MASKED = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A Supervisor runs on one vSphere Zone or on three (vSphere 8 docs: "three-zone Supervisor").
+ZONE_COUNTS = (1, 3)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class SupervisorSpec:
     ``storage_policies`` are dicts of the sub-options, ``None`` for the unset ones.
     """
 
-    cluster: str
+    cluster: Optional[str]
     state: str = "enabled"
     size: Optional[str] = None
     service_cidr: Optional[str] = None
@@ -63,6 +65,14 @@ class SupervisorSpec:
     allow_reenable: bool = False
     wait: bool = True
     wait_timeout: int = 1800
+    # vCenter 8: the vSphere Zones the Supervisor runs on (one, or three with a control-plane VM in each zone's
+    # cluster); ``cluster`` is then the first zone's cluster, which vCenter reads and changes the Supervisor through.
+    zones: Optional[list] = None
+
+    @property
+    def subject(self):
+        """The Supervisor in messages: its cluster, or its zones while the cluster is not known yet."""
+        return f"cluster '{self.cluster}'" if self.cluster is not None else f"zones {', '.join(self.zones or ())}"
 
     def get(self, path):
         """The value of option ``path`` (``management_network.gateway``); None when unset."""
@@ -82,7 +92,8 @@ class SupervisorSpec:
             if value is not None:
                 problems.extend(at_option(setting.option, problem) for problem in setting.problems(value))
         problems.extend(placement_problems(self))
-        _raise_if(problems, self.cluster)
+        problems.extend(zone_problems(self.zones))
+        _raise_if(problems, self.subject)
 
     def validate_complete(self, why):
         """Raise InvalidArgumentError naming every option enabling needs and the spec lacks (``why``: enabling, re-enabling)."""
@@ -96,7 +107,7 @@ class SupervisorSpec:
         problems = [f"{option}: required for {why}" for option in required if self.get(option) in (None, "", [])]
         if self.enable_value("management_network.mode") == "dhcp":
             problems += [f"{option}: not used with management_network.mode dhcp" for option in _STATIC_ONLY if self.get(option) is not None]
-        _raise_if(problems, self.cluster)
+        _raise_if(problems, self.subject)
 
     def enable_value(self, option):
         """The value enabling uses for ``option``: the user's, else the default the vSphere Client proposes."""
@@ -115,9 +126,21 @@ class SupervisorSpec:
 _STATIC_ONLY = ("management_network.starting_address", "management_network.address_count", "management_network.subnet_mask", "management_network.gateway")
 
 
-def _raise_if(problems, cluster):
+def zone_problems(zones):
+    """A Supervisor runs on one vSphere Zone or on three, each named once."""
+    if zones is None:
+        return []
+    problems = []
+    if len(zones) not in ZONE_COUNTS:
+        problems.append(f"zones: {len(zones)} zones given; a Supervisor runs on one zone or on three (one control-plane VM in each)")
+    if len(set(zones)) != len(zones):
+        problems.append("zones: a zone is named twice")
+    return problems
+
+
+def _raise_if(problems, subject):
     if problems:
-        raise InvalidArgumentError(f"Invalid Workload Management settings for cluster '{cluster}': " + "; ".join(problems))
+        raise InvalidArgumentError(f"Invalid Workload Management settings for {subject}: " + "; ".join(problems))
 
 
 # -- value checks and normal forms --------------------------------------------------

@@ -3,7 +3,8 @@
 import copy
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import ABSENT, KINDS, desired_specs
-from sample_topology import LOAD_BALANCER_PASSWORD, TOPOLOGY
+from ansible_collections.pacific.vsphere.plugins.module_utils.topology import validate
+from sample_topology import LOAD_BALANCER_PASSWORD, TOPOLOGY, supervisor
 
 
 def by_address(desired):
@@ -62,4 +63,27 @@ def test_kinds_filter_the_objects_and_the_document_is_left_as_it_was():
 
     assert [each.address for each in desired] == ["guest_cluster.team-a/tkc-a"]
     assert TOPOLOGY == before
-    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS)
+    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS) - {"zone"}  # the sample has no zones
+
+
+def test_a_supervisor_on_three_zones_needs_its_zones_and_spherelet_on_each_zones_cluster():
+    on_zones = supervisor("C2", namespaces=[{"name": "team-z"}])
+    del on_zones["cluster"]
+    on_zones.update(zones=["zone-a", "zone-b", "zone-c"], spherelet={"url": "http://depot/spherelet.vib"})
+    zones = [{"name": f"zone-{letter}", "cluster": f"C{index + 2}"} for index, letter in enumerate("abc")]
+    desired = by_address(desired_specs(validate({"zones": zones, "supervisors": [on_zones]})))
+
+    assert {address: each.depends_on for address, each in desired.items()} == {
+        "zone.zone-a": (),
+        "zone.zone-b": (),
+        "zone.zone-c": (),
+        "spherelet.C2": (),
+        "spherelet.C3": (),
+        "spherelet.C4": (),
+        "supervisor.C2": ("spherelet.C2", "spherelet.C3", "spherelet.C4", "zone.zone-a", "zone.zone-b", "zone.zone-c"),
+        "namespace.C2/team-z": ("supervisor.C2",),
+    }  # no control_plane object: the zones keep the three VMs apart, one in each zone's cluster
+    assert desired["supervisor.C2"].spec.zones == ["zone-a", "zone-b", "zone-c"]
+    assert desired["zone.zone-b"].spec.cluster == "C3"
+    teardown = by_address(desired_specs(validate({"zones": zones, "supervisors": [on_zones]}), state=ABSENT))
+    assert teardown["zone.zone-a"].spec.state == "absent"

@@ -139,7 +139,7 @@ def test_the_schema_is_plain_json_schema():
     [
         (lambda d: d.pop("supervisors"), "supervisors: required"),
         (lambda d: d.update(supervisors=[]), "supervisors: needs at least 1 item"),
-        (lambda d: d["supervisors"][0].update(namespace=[]), "supervisors[0].namespace: unknown key (known: cluster, spherelet, "),
+        (lambda d: d["supervisors"][0].update(namespace=[]), "supervisors[0].namespace: unknown key (known: cluster, zones, spherelet, "),
         (
             lambda d: d["supervisors"][0].update(control_plane={"count": "three"}),
             "supervisors[0].control_plane.count: 'three' is a string, expected an integer",
@@ -359,3 +359,75 @@ def test_the_error_message_lists_every_problem():
         validate(document(lambda d: d["supervisors"][0].update(control_plane={"count": 2, "size": "huge"})))
 
     assert str(raised.value).startswith("Invalid topology (1 problem): supervisors[0].control_plane.size: 'huge'")
+
+
+# -- vSphere Zones (vCenter 8) ---------------------------------------------------------------
+
+ZONES = [{"name": "zone-a", "cluster": "C2"}, {"name": "zone-b", "cluster": "C3"}, {"name": "zone-c", "cluster": "C4"}]
+
+
+def zonal(change=None):
+    """DOCUMENT with C1's Supervisor and a second one on three zones (C2..C4), changed by ``change(doc)``."""
+
+    def make(doc):
+        doc["zones"] = copy.deepcopy(ZONES)
+        on_zones = supervisor("C2", namespaces=[{"name": "team-z"}])
+        del on_zones["cluster"]
+        on_zones["zones"] = ["zone-a", "zone-b", "zone-c"]
+        doc["supervisors"][1] = on_zones
+        if change:
+            change(doc)
+
+    return document(make)
+
+
+class FakeRest8(FakeRest):
+    def __init__(self, version="8.0.3.00000"):
+        super().__init__()
+        self.version = version
+        self.answers["/api/vcenter/cluster"] += [{"cluster": f"domain-c{n}", "name": f"C{n}", "drs_enabled": True} for n in (3, 4)]
+
+    def vcenter_version(self):
+        self.gets.append("version")
+        return self.version
+
+
+def test_a_supervisor_on_zones_is_keyed_by_its_first_zones_cluster():
+    topology = validate(zonal(), FakeRest8())
+    assert topology["supervisors"][1]["cluster"] == "C2"
+    assert validate(copy.deepcopy(topology), FakeRest8()) == topology  # validating what validate gave changes nothing
+    assert topology["zones"][0] == {"name": "zone-a", "cluster": "C2", "description": "", "protect": False, "adopt": False}
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d["zones"][2].update(cluster="C2"), "zones[2].cluster: cluster 'C2' is held by zone 'zone-a' (zones[0]): a cluster belongs to one zone"),
+        (lambda d: d["supervisors"][1].update(zones=["zone-a", "zone-b"]), "supervisors[1].zones: 2 zones given; a Supervisor runs on one zone or on three"),
+        (
+            lambda d: d["supervisors"][1]["zones"].__setitem__(2, "zone-x"),
+            "supervisors[1].zones[2]: zone 'zone-x' is not in zones (declared: zone-a, zone-b, zone-c)",
+        ),
+        (
+            lambda d: d["supervisors"][1].update(cluster="C3"),
+            "supervisors[1].cluster: a Supervisor on zones is read through the cluster of its first zone (C2)",
+        ),
+        (lambda d: d["supervisors"][0].update(cluster="C3"), "supervisors[0].cluster: cluster 'C3' is held by zone 'zone-b' (zones[1])"),
+        (lambda d: d["zones"][0].update(name="Zone_A"), "zones[0].name"),
+    ],
+)
+def test_zone_problems_name_their_key_path_before_vcenter_is_asked(change, problem):
+    rest = FakeRest8()
+    problems = problems_of(zonal(change), rest)
+    assert any(found.startswith(problem) for found in problems), problems
+    assert rest.gets == []
+
+
+def test_zones_on_vcenter_7_are_refused_naming_the_release():
+    problems = problems_of(zonal(), FakeRest8(version="7.0.3.00300"))
+    assert "zones: vSphere Zones need vCenter 8.0 or later; this vCenter is 7.0.3.00300: run each Supervisor on a cluster" in problems
+
+
+def test_a_zone_cluster_must_exist():
+    problems = problems_of(zonal(lambda d: d["zones"][2].update(cluster="C9")), FakeRest8())
+    assert "zones[2].cluster: cluster 'C9' not found (known: C1, C2, C3, C4)" in problems

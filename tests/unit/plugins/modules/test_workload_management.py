@@ -31,6 +31,9 @@ def fakes(monkeypatch):
         def __init__(self, rest, vim_session):
             seen["vim_session"] = vim_session
 
+        def on_zones(self, spec):
+            return spec
+
         def read(self, cluster):
             return RUNNING
 

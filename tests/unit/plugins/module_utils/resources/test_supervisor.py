@@ -4,7 +4,9 @@ import copy
 from contextlib import contextmanager
 
 import pytest
+from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import VERSION_PATH
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import SUPERVISORS_PATH, enable_on_compute_cluster_body
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import CLUSTERS_PATH, SupervisorFailed, WorkloadManagement
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import MASKED, SupervisorSpec
 
@@ -36,11 +38,15 @@ class FakeWcp:
         self.polls_to_run = 2
         self.polls_to_remove = 2
         self.enable_error = None
+        self.version = "7.0.3.00300"
+        self.bodies = []
 
     # -- the REST client's interface ------------------------------------------
 
     def get(self, path, *, params=None, what=None):
         self.calls.append(("GET", path))
+        if path == VERSION_PATH:
+            return {"product": "VMware vCenter Server", "version": self.version, "build": "1"}
         if path in CATALOG:
             return copy.deepcopy(CATALOG[path])
         if path == CLUSTERS_PATH:
@@ -57,10 +63,18 @@ class FakeWcp:
             raise NotFoundError(f"Cluster {cluster_id} does not have vSphere Namespaces enabled.", error_type="NOT_FOUND", status=404)
         return copy.deepcopy(supervisor["info"])
 
+    def vcenter_version(self):
+        return self.get(VERSION_PATH)["version"]
+
     def post(self, path, *, params=None, json=None, what=None, read_back=None):
         self.calls.append(("POST", f"{path}?action={params['action']}"))
+        self.bodies.append(json)
         cluster_id = path.rsplit("/", 1)[1]
-        if params["action"] == "enable":
+        if params["action"] == "enable_on_compute_cluster":
+            assert path.startswith(SUPERVISORS_PATH) and not self.version.startswith("7."), "vCenter 7.0 has no Supervisors API"
+            self.supervisors[cluster_id] = {"name": json["name"], "info": {"config_status": "CONFIGURING", "size_hint": json["control_plane"]["size"]},
+                                            "countdown": self.polls_to_run, "next": "RUNNING"}
+        elif params["action"] == "enable":
             assert cluster_id not in self.supervisors, "vCenter answers ALREADY_EXISTS"
             name = next(c["name"] for c in CATALOG["/api/vcenter/cluster"] if c["cluster"] == cluster_id)
             self.supervisors[cluster_id] = {
@@ -222,6 +236,25 @@ def enabled(wcp, workload_management, desired):
 
 
 # -- enable ----------------------------------------------------------------------------
+
+
+def test_on_vcenter_8_the_supervisors_api_enables_with_the_same_settings(wcp, workload_management):
+    wcp.version = "8.0.3.00000"
+    plan = workload_management.plan(spec(), workload_management.read("C1"))
+    assert wcp.mutations() == [] and len(wcp.reads(VERSION_PATH)) == 1
+    workload_management.apply(plan)
+
+    assert wcp.mutations() == [("POST", f"{SUPERVISORS_PATH}/domain-c1?action=enable_on_compute_cluster")]
+    (body,) = wcp.bodies
+    assert body == enable_on_compute_cluster_body(plan.body, "C1")
+    control_plane, workloads = body["control_plane"], body["workloads"]
+    assert control_plane["size"] == "TINY" and control_plane["network"]["ip_management"]["gateway_address"] == "192.168.10.1/24"
+    assert control_plane["network"]["ip_management"]["ip_assignments"] == [{"assignee": "NODE", "ranges": [{"address": "192.168.10.10", "count": 5}]}]
+    assert workloads["network"]["ip_management"]["ip_assignments"][1] == {"assignee": "SERVICE", "ranges": [{"address": "10.96.0.0", "count": 512}]}
+    assert workloads["edge"]["provider"] == "HAPROXY" and workloads["edge"]["haproxy"]["password"] == "secret"
+    assert workloads["images"] == {"kubernetes_content_library": plan.body["default_kubernetes_service_content_library"]}
+    workload_management.plan(spec(cluster="C2"), workload_management.read("C2"))
+    assert len(wcp.reads(VERSION_PATH)) == 1  # read once per vCenter
 
 
 def test_enable_posts_the_enable_spec_and_waits_until_running(wcp, vim, workload_management, clock):

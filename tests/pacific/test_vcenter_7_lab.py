@@ -1,0 +1,54 @@
+"""The example topology on a lab that is vCenter 7.0.3, beside the vCenter 8.0.3 one: built through the Clusters API
+(vCenter 7 has no Supervisors API), planned again with no change, destroyed."""
+
+import os
+import subprocess
+
+import pytest
+from pacific_support import ROOT, RUN_DIR, lab_access, mutates, pacific, topology_with
+from test_zones_lab import on_three_zones
+
+
+@pytest.fixture(scope="module")
+def lab_7(tmp_path_factory):
+    with lab_access.side_by_side_lab(tmp_path_factory.mktemp("lab-7.0.3"), RUN_DIR, LAB_VCENTER_VERSION="7.0.3") as run_dir:
+        subprocess.run(
+            ["ansible-playbook", "-i", "inventories/lab", "tools/export_lab_topology.yml"],
+            cwd=ROOT, env={**os.environ, "LAB_RUN_DIR": str(run_dir)}, check=True, stdout=subprocess.DEVNULL,
+        )
+        control = lab_access.Control(run_dir)
+        control.call("POST", "/time-scale", {"scale": 0.01})
+        yield run_dir, control
+
+
+def test_on_vcenter_7_the_example_builds_through_the_clusters_api_changes_nothing_again_and_tears_down(lab_7):
+    run_dir, control = lab_7
+    on_lab_7 = {"topology": run_dir / "topology.yml", "run_dir": run_dir}
+
+    exit_code, output, errors = pacific("apply", "-auto-approve", **on_lab_7)
+    assert exit_code == 0, output + errors
+    assert "Apply complete! Resources: 11 added, 0 changed, 0 destroyed." in output
+    operations = [call.get("operation") or "" for call in control.client_requests()]
+    assert operations.count("namespace_management.clusters.enable") == 2
+    assert [operation for operation in operations if operation.startswith(("namespace_management.supervisors", "consumption_domains"))] == []
+    assert operations.count("appliance.system.version.get") == 1
+
+    exit_code, output, errors = pacific("plan", "-detailed-exitcode", **on_lab_7)
+    assert (exit_code, output.strip()) == (0, "No changes. Your platform matches the topology."), output + errors
+
+    exit_code, output, errors = pacific("destroy", "-auto-approve", **on_lab_7)
+    assert exit_code == 0, output + errors
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode", **on_lab_7)
+    assert exit_code == 2 and "Plan: 11 to add, 0 to change, 0 to destroy." in output
+
+
+def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7, tmp_path):
+    run_dir, control = lab_7
+    zonal = topology_with(tmp_path / "topology.yml", on_three_zones, source=run_dir / "topology.yml")
+    control.call("DELETE", "/requests")
+
+    exit_code, output, errors = pacific("apply", "-auto-approve", topology=zonal, run_dir=run_dir)
+
+    assert exit_code == 1, output + errors
+    assert "zones: vSphere Zones need vCenter 8.0 or later; this vCenter is 7.0.3.00300: run each Supervisor on a cluster" in errors
+    assert [call for call in control.client_requests() if mutates(call)] == []
