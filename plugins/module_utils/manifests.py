@@ -17,7 +17,7 @@ template is a file on the host that runs the module.
 Every template gets the same variables: ``name``, ``namespace``,
 ``release`` (``{name, version}`` or None), ``control_plane`` (``{replicas,
 vm_class, storage_class}``), ``node_pools`` (a list of ``{name, replicas,
-vm_class, storage_class, labels}``, or None), ``pods_cidr``,
+vm_class, storage_class, labels, failure_domain}``, or None), ``pods_cidr``,
 ``services_cidr``, ``service_domain``, ``storage_classes``. None means
 "not set": after rendering, null values and mappings left empty are
 dropped, so a field not set is left out of the manifest and server-side
@@ -88,6 +88,9 @@ spec:
         vmClass: {{ pool.vm_class | tojson }}
         storageClass: {{ pool.storage_class | tojson }}
         labels: {{ pool.labels | tojson }}
+{% if pool.get("failure_domain") %}
+        failureDomain: {{ pool.failure_domain | tojson }}
+{% endif %}
 {# A pool without its own reference keeps the release it was defaulted to: an upgrade names it in every pool. #}
 {% if release %}
         tkr:
@@ -140,6 +143,9 @@ spec:
         - class: {{ worker_class | tojson }}
           name: {{ pool.name | tojson }}
           replicas: {{ pool.replicas | tojson }}
+{% if pool.get("failure_domain") %}
+          failureDomain: {{ pool.failure_domain | tojson }}
+{% endif %}
           variables:
             overrides:
 {% if pool.vm_class is not none %}
@@ -267,6 +273,7 @@ def _tanzu_kubernetes_cluster_view(spec):
                 "vm_class": pool.get("vmClass"),
                 "storage_class": pool.get("storageClass"),
                 "labels": pool.get("labels"),
+                "failure_domain": pool.get("failureDomain"),
             }
             for pool in pools
         ],
@@ -296,6 +303,7 @@ def _cluster_view(spec, inherit):
                     "vm_class": merged.get("vmClass"),
                     "storage_class": merged.get("storageClass"),
                     "labels": None if labels is None else {label.get("key"): label.get("value") for label in labels if isinstance(label, dict)},
+                    "failure_domain": deployment.get("failureDomain"),
                 }
             )
     return {

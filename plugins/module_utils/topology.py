@@ -207,6 +207,8 @@ GUEST_CLUSTER = _object(
                     "vm_class": _string(),
                     "storage_class": _string(),
                     "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    # vCenter 8, a Supervisor on zones: the zone the pool's nodes go to.
+                    "failure_domain": _string(),
                 },
                 ["name", "vm_class", "storage_class"],
             ),
@@ -472,7 +474,7 @@ def zone_problems(topology):
         names = supervisor.get("zones")
         if names is None:
             if "cluster" not in supervisor:
-                problems.append(f"{path}: give cluster, or zones (vCenter 8)")
+                problems.append(f"{_at(path, 'cluster')}: required (or zones: the vSphere Zones it runs on, vCenter 8)")
             elif supervisor["cluster"] in clusters:
                 name, zone_path = clusters[supervisor["cluster"]]
                 problems.append(
@@ -494,6 +496,23 @@ def zone_problems(topology):
                 defined.once(("zone of a Supervisor", name), zone_path, f"a Supervisor on zone '{name}'", "a zone runs one Supervisor")
         if names and names[0] in zones:
             supervisor["cluster"] = zones[names[0]]["cluster"]
+    return problems + _failure_domain_problems(topology)
+
+
+def _failure_domain_problems(topology):
+    """A node pool's failure_domain names a zone its Supervisor runs on."""
+    problems = []
+    for index, supervisor in enumerate(topology["supervisors"]):
+        names = supervisor.get("zones") or []
+        for ns_index, namespace in enumerate(supervisor["namespaces"]):
+            for gc_index, cluster in enumerate(namespace["guest_clusters"]):
+                for pool_index, pool in enumerate(cluster["node_pools"]):
+                    zone = pool.get("failure_domain")
+                    if zone is None or zone in names:
+                        continue
+                    path = f"supervisors[{index}].namespaces[{ns_index}].guest_clusters[{gc_index}].node_pools[{pool_index}].failure_domain"
+                    where = f"its zones: {', '.join(names)}" if names else "it runs on a cluster, not on zones"
+                    problems.append(f"{path}: '{zone}' is not a zone of the Supervisor ({where})")
     return problems
 
 

@@ -117,6 +117,11 @@ options:
         description:
           - Kubernetes labels of the pool's nodes. Values are strings.
         type: dict
+      failure_domain:
+        description:
+          - On a Supervisor on vSphere Zones (vCenter 8), the zone the pool's nodes run in (C(failureDomain)).
+            Without it, the nodes go wherever the Supervisor places them; the control plane spreads over the zones.
+        type: str
   pods_cidr:
     description:
       - CIDR block of the cluster's pods. It cannot change once the cluster exists.
@@ -140,7 +145,7 @@ options:
       - Path to a Jinja2 template of the manifest on the host that runs the module, to render instead of the built-in one.
       - It gets the variables C(name), C(namespace), C(release) (C({name, version}), or null to leave it alone),
         C(control_plane) (C({replicas, vm_class, storage_class})), C(node_pools) (a list of C({name, replicas, vm_class,
-        storage_class, labels}), or null), C(pods_cidr), C(services_cidr), C(service_domain) and C(storage_classes),
+        storage_class, labels, failure_domain}), or null), C(pods_cidr), C(services_cidr), C(service_domain) and C(storage_classes),
         filled from the options as for the built-in templates. Null values and mappings left empty are dropped from the result.
       - It must render one manifest of the kind of O(api), with O(name) and O(namespace).
       - Mutually exclusive with O(definition).
@@ -458,6 +463,7 @@ def argument_spec():
                 vm_class=dict(type="str"),
                 storage_class=dict(type="str"),
                 labels=dict(type="dict"),
+                failure_domain=dict(type="str"),
             ),
         ),
         pods_cidr=dict(type="str"),

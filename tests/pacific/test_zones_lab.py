@@ -14,7 +14,11 @@ def on_three_zones(document):
     zonal = document["supervisors"][1]
     del zonal["cluster"]
     zonal["zones"] = [zone["name"] for zone in ZONES]
-    zonal["namespaces"] = [{"name": "zonal", "cpu_limit": "3GHz"}]
+    # Its guest cluster: a pool pinned to zone-c, and a pool of three nodes the Supervisor spreads over the zones.
+    (platform,) = zonal["namespaces"]
+    (guest,) = platform["guest_clusters"]
+    pool = guest["node_pools"][0]
+    guest["node_pools"] = [dict(pool, name="pinned", failure_domain="zone-c"), dict(pool, name="spread", replicas=3)]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,9 @@ def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(fo
     control_plane = sorted(cluster for cluster, name in seen["vms"] if name.startswith("SupervisorControlPlaneVM"))
     assert control_plane == ["DC0_C0"] * 3 + ["DC0_C1", "DC0_C2", "DC0_C3"]  # one in each zone's cluster
     assert [seen["rules"][cluster] for cluster in ("DC0_C1", "DC0_C2", "DC0_C3")] == [[], [], []]  # a DRS rule binds VMs of one cluster
+    nodes = {name: cluster for cluster, name in seen["vms"] if name.startswith("capi-platform-")}
+    assert [cluster for name, cluster in nodes.items() if "-pinned-" in name] == ["DC0_C3"]
+    assert sorted(cluster for name, cluster in nodes.items() if "-spread-" in name) == ["DC0_C1", "DC0_C2", "DC0_C3"]
 
     control.call("DELETE", "/requests")
     exit_code, output, errors = pacific("plan", "-detailed-exitcode", topology=zonal_topology)
@@ -71,6 +78,10 @@ def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(fo
         (lambda d: d["zones"][2].update(cluster="DC0_C1"), "zones[2].cluster: cluster 'DC0_C1' is held by zone 'zone-a' (zones[0])"),
         (lambda d: d["supervisors"][1].update(zones=["zone-a", "zone-b"]), "supervisors[1].zones: 2 zones given; a Supervisor runs on one zone or on three"),
         (lambda d: d["supervisors"][0].update(cluster="DC0_C2"), "supervisors[0].cluster: cluster 'DC0_C2' is held by zone 'zone-b' (zones[1])"),
+        (
+            lambda d: d["supervisors"][1]["namespaces"][0]["guest_clusters"][0]["node_pools"][0].update(failure_domain="zone-x"),
+            "supervisors[1].namespaces[0].guest_clusters[0].node_pools[0].failure_domain: 'zone-x' is not a zone of the Supervisor",
+        ),
     ],
 )
 def test_zone_mistakes_are_refused_before_any_change(four_clusters, tmp_path, change, problem):

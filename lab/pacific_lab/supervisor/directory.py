@@ -33,10 +33,15 @@ class SupervisorInfo:
     host: str  # the API endpoint address (a loopback address of its own in the lab)
     port: int = 6443
     state: str = RUNNING  # config_status: CONFIGURING, RUNNING, ERROR or REMOVING
+    zones: tuple = ()  # vCenter 8: ((zone name, cluster moid), ...) of the zones it runs on; () on vCenter 7
 
     @property
     def endpoint(self):
         return (self.host, self.port)
+
+    def zone_cluster(self, zone):
+        """The moid of `zone`'s cluster, or None when the Supervisor does not run on that zone."""
+        return dict(self.zones).get(zone)
 
 
 @dataclass(frozen=True)

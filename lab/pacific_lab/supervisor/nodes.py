@@ -2,9 +2,8 @@
 
 from .apimachinery import meta
 from .topology import CONTROL_PLANE
-from .virtualmachines import CLUSTER_LABEL, CONTROL_PLANE_LABEL, address_of
+from .virtualmachines import CLUSTER_LABEL, CONTROL_PLANE_LABEL, GROUP_LABEL, ZONE_LABEL, address_of
 
-GROUP_LABEL = "topology.cluster.x-k8s.io/deployment-name"  # the worker pool / MachineDeployment topology name
 RELEASE_LABEL = "run.tanzu.vmware.com/tkr"
 API_PORT = 6443
 
@@ -20,6 +19,8 @@ def node_labels(cluster_name, group, release_name):
         found[CONTROL_PLANE_LABEL] = ""
     else:
         found[GROUP_LABEL] = group.name
+    if group.failure_domain:
+        found[ZONE_LABEL] = group.failure_domain  # the VM Operator places the VM in that zone
     return found
 
 

@@ -28,6 +28,7 @@ class NodeGroup:
     storage_class: str
     release: str  # a TKR name (TKC) or version (Cluster); "" = the default release
     volume_mib: int = 0  # extra volumes per node
+    failure_domain: str = ""  # the vSphere Zone its nodes go to ("": wherever the VM Operator places them)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def from_tkc(tkc):
     for pool in topology.get("nodePools") or []:
         release = ((pool.get("tkr") or {}).get("reference") or {}).get("name") or cp_release
         groups.append(NodeGroup(pool["name"], False, pool.get("replicas", 1), pool["vmClass"], pool["storageClass"],
-                                release, _volume_mib(pool.get("volumes"))))
+                                release, _volume_mib(pool.get("volumes")), pool.get("failureDomain") or ""))
     return Topology(TKC_CLASS, tuple(groups))
 
 
@@ -87,5 +88,6 @@ def from_cluster(cluster):
         overrides = cluster_variables((deployment.get("variables") or {}).get("overrides"))
         merged = {**variables, **overrides}
         groups.append(NodeGroup(deployment["name"], False, deployment.get("replicas", 1), merged.get("vmClass", ""),
-                                merged.get("storageClass", ""), version, _volume_mib(merged.get("nodePoolVolumes"))))
+                                merged.get("storageClass", ""), version, _volume_mib(merged.get("nodePoolVolumes")),
+                                deployment.get("failureDomain") or ""))
     return Topology(topology.get("class", ""), tuple(groups))

@@ -4,7 +4,10 @@ For each VirtualMachine: its finalizer first; then the VM is created in
 vcsim (class CPU and memory, on the host with the fewest peers of the same
 cluster and role, so that control plane nodes spread over hosts) and the
 status gets its identity (`uniqueID`, `biosUUID`, `host`); after the boot
-time it is Ready with an address. Deleting the object deletes the VM, then
+time it is Ready with an address. On a Supervisor on vSphere Zones the VM
+goes to the cluster of the zone its `topology.kubernetes.io/zone` label names,
+else of the zone with the fewest VMs of its node group (the lab's choice), and
+`status.zone` says which. Deleting the object deletes the VM, then
 drops the finalizer. A periodic resync puts back VMs that vcsim lost (vcsim
 keeps nothing across a lab restart).
 """
@@ -24,6 +27,8 @@ from .topology import quantity_mib
 VM_FINALIZER = "virtualmachine.vmoperator.vmware.com"
 CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
 CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
+GROUP_LABEL = "topology.cluster.x-k8s.io/deployment-name"  # the worker pool / MachineDeployment topology name
+ZONE_LABEL = "topology.kubernetes.io/zone"
 VM_OPERATOR = Caller("system:serviceaccount:vmware-system-vmop:vmware-system-vmop-controller-manager",
                      user_agent="vmware-system-vmop-controller-manager/v1.8.6")
 log = logging.getLogger("pacific_lab.supervisor")
@@ -96,9 +101,17 @@ class VirtualMachineController:
         if hardware is None:
             self._write_status(vm)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
-        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm)))
+        zone, cluster = self._placement(vm)
+        if cluster is None:
+            meta.set_condition(conditions, "VirtualMachineCreated", "False", "ZoneNotFound",
+                               f'zone "{zone}" is not a zone of this Supervisor (zones: {", ".join(dict(self.supervisor.zones))})')
+            self._write_status(vm)
+            return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm, cluster), cluster))
         status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
                       host=facts.host, powerState="PoweredOn")
+        if zone:
+            status["zone"] = zone
         _mark_true(conditions, "VirtualMachineCreated")
         meta.set_condition(conditions, "Ready", "False", "GuestBooting", "the guest OS is booting")
         boot = self.time_scale.seconds(timing.VM_BOOT)
@@ -119,10 +132,26 @@ class VirtualMachineController:
         _mark_true(conditions, "VirtualMachineClassReady")
         return vm_class["spec"]["hardware"]
 
-    def _machine(self, vm, hardware, host):
+    def _machine(self, vm, hardware, host, cluster):
         return MachineSpec(namespace=vm["metadata"]["namespace"], name=vm["metadata"]["name"],
-                           cluster=self.supervisor.cluster, cpus=int(hardware["cpus"]),
+                           cluster=cluster, cpus=int(hardware["cpus"]),
                            memory_mib=quantity_mib(hardware["memory"]), host=host)
+
+    def _placement(self, vm):
+        """(zone, cluster moid) of a new VM: its zone label's, else the zone with the fewest VMs of its node group;
+        ("", the Supervisor's cluster) without zones; (zone, None) for a zone the Supervisor does not run on."""
+        zones = dict(self.supervisor.zones)
+        if not zones:
+            return "", self.supervisor.cluster
+        labels = vm["metadata"].get("labels") or {}
+        zone = labels.get(ZONE_LABEL) or (vm.get("status") or {}).get("zone")
+        if not zone:
+            # Spread each node group (the control plane, a pool) over the zones.
+            group = labels.get(GROUP_LABEL)
+            peers = [p for p in self._peers(vm, same_role=True) if (p["metadata"].get("labels") or {}).get(GROUP_LABEL) == group]
+            placed = collections.Counter((p.get("status") or {}).get("zone") for p in peers)
+            zone = min(zones, key=lambda name: (placed[name], name))
+        return zone, zones.get(zone)
 
     def _boot(self, vm):
         metadata = vm["metadata"]
@@ -141,17 +170,22 @@ class VirtualMachineController:
         self._write_status(vm)
         return None
 
-    def _choose_host(self, vm):
-        """The host with the fewest VMs of the same cluster and role, then the fewest VMs of the namespace."""
-        hosts = sorted(self.machines.hosts(self.supervisor.cluster))
-        labels = vm["metadata"].get("labels") or {}
-        peers = self.registry.list(self.vms, vm["metadata"]["namespace"])["items"]
-        same_role = collections.Counter(
-            (p.get("status") or {}).get("host") for p in peers
-            if (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
-            and (CONTROL_PLANE_LABEL in (p["metadata"].get("labels") or {})) == (CONTROL_PLANE_LABEL in labels))
-        everyone = collections.Counter((p.get("status") or {}).get("host") for p in peers)
+    def _choose_host(self, vm, cluster):
+        """The host of `cluster` with the fewest VMs of the same cluster and role, then the fewest VMs of the namespace."""
+        hosts = sorted(self.machines.hosts(cluster))
+        same_role = collections.Counter((p.get("status") or {}).get("host") for p in self._peers(vm, same_role=True))
+        everyone = collections.Counter((p.get("status") or {}).get("host") for p in self._peers(vm, same_role=False))
         return min(hosts, key=lambda host: (same_role[host], everyone[host], host))
+
+    def _peers(self, vm, *, same_role):
+        """The namespace's other VirtualMachines; with `same_role`, those of the same guest cluster and role only."""
+        labels = vm["metadata"].get("labels") or {}
+        peers = [p for p in self.registry.list(self.vms, vm["metadata"]["namespace"])["items"]
+                 if p["metadata"]["name"] != vm["metadata"]["name"]]
+        if not same_role:
+            return peers
+        return [p for p in peers if (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
+                and (CONTROL_PLANE_LABEL in (p["metadata"].get("labels") or {})) == (CONTROL_PLANE_LABEL in labels)]
 
     def _resync(self):
         """vcsim made to match the stored VirtualMachine objects (one batched read per namespace).
@@ -179,8 +213,9 @@ class VirtualMachineController:
 
     def _recreate(self, vm):
         hardware = self._hardware(vm)
-        if hardware is not None:
-            facts = self.machines.create(self._machine(vm, hardware, vm["status"].get("host", "")))
+        _zone, cluster = self._placement(vm)
+        if hardware is not None and cluster is not None:
+            facts = self.machines.create(self._machine(vm, hardware, vm["status"].get("host", ""), cluster))
             vm["status"].update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
                                 host=facts.host)
         self._write_status(vm)

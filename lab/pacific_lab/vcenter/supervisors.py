@@ -75,8 +75,10 @@ class Supervisors:
         return _info(self._reported(self._existing(cluster_id)))
 
     def states(self):
-        """(cluster moid, API server endpoint, config_status) of each Supervisor: what the lab's fleet follows."""
-        return [(doc["cluster"], doc["endpoint"], doc["config_status"]) for doc in self._store.all(SUPERVISOR)]
+        """(cluster moid, API server endpoint, config_status, ((zone, cluster moid), ...)) of each Supervisor: what
+        the lab's fleet follows."""
+        return [(doc["cluster"], doc["endpoint"], doc["config_status"], tuple(zip(doc["zones"], doc["clusters"])))
+                for doc in self._store.all(SUPERVISOR)]
 
     def _reported(self, doc):
         """What vCenter reports: RUNNING / READY ("configured correctly", "able to accept pods") only once

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_plane_vms import ControlPlaneSpec
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import POOL_KEYS, GuestClusterSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
@@ -39,7 +39,6 @@ _SUB_OPTIONS = {
     "load_balancer": ("type", "name", "address_ranges", "endpoint", "username", "password", "ca_certificate"),
     "storage_policies": ("control_plane", "ephemeral", "image"),
 }
-_POOL_OPTIONS = ("name", "replicas", "vm_class", "storage_class", "labels")
 _CONTROL_PLANE_OPTIONS = ("replicas", "vm_class", "storage_class")
 _ACCESS_OPTIONS = ("principal", "domain", "type", "role")
 
@@ -217,7 +216,7 @@ def guest_cluster_spec(namespace, guest_cluster, state=PRESENT):
         api=guest_cluster["api"],
         kubernetes_version=guest_cluster["kubernetes_version"],
         control_plane=_with_every(guest_cluster["control_plane"], _CONTROL_PLANE_OPTIONS),
-        node_pools=[_with_every(pool, _POOL_OPTIONS) for pool in guest_cluster["node_pools"]],
+        node_pools=[_with_every(pool, POOL_KEYS) for pool in guest_cluster["node_pools"]],
         pods_cidr=guest_cluster.get("pods_cidr"),
         services_cidr=guest_cluster.get("services_cidr"),
         service_domain=guest_cluster.get("service_domain"),

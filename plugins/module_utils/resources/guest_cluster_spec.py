@@ -27,7 +27,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import A
 STATES = ("present", "absent")
 CONTROL_PLANE_SIZES = (1, 3)
 CONTROL_PLANE_KEYS = ("replicas", "vm_class", "storage_class")
-POOL_KEYS = ("name", "replicas", "vm_class", "storage_class", "labels")
+POOL_KEYS = ("name", "replicas", "vm_class", "storage_class", "labels", "failure_domain")
 NETWORK_OPTIONS = ("pods_cidr", "services_cidr", "service_domain")
 # Options that shape the manifest; a definition brings its own.
 SHAPE_OPTIONS = ("kubernetes_version", "control_plane", "node_pools", *NETWORK_OPTIONS, "storage_classes")
@@ -241,6 +241,9 @@ def _node_pool_problems(pools):
             if pool.get(key) is not None and not _is_subdomain(pool[key]):
                 found.append(f"{where}.{key} '{pool[key]}' is not a valid name (lower-case DNS name)")
         found += [f"{where}.labels: {problem}" for problem in _label_problems(pool.get("labels") or {})]
+        zone = pool.get("failure_domain")
+        if zone is not None and not DNS_LABEL.match(zone):
+            found.append(f"{where}.failure_domain '{zone}' is not a vSphere Zone name (at most 63 lower-case letters, digits and '-')")
     return found
 
 

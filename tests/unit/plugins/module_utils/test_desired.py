@@ -40,7 +40,7 @@ def test_specs_carry_every_sub_option_as_the_modules_do():
     assert (wm.wait, wm.wait_timeout) == (True, 1800)
     assert desired["namespace.C1/team-a"].spec.storage_policies == [{"name": "gold", "limit": None}]
     assert desired["guest_cluster.team-a/tkc-a"].spec.node_pools == [
-        {"name": "workers", "replicas": 1, "vm_class": "best-effort-small", "storage_class": "gold", "labels": None}
+        {"name": "workers", "replicas": 1, "vm_class": "best-effort-small", "storage_class": "gold", "labels": None, "failure_domain": None}
     ]
     assert desired["control_plane.C1"].spec.rule_name == "SupervisorControlPlaneVM anti-affinity"
     assert desired["spherelet.C1"].spec.urls == ("http://depot/spherelet.vib",)

@@ -14,8 +14,15 @@ VARIABLES = {
     "release": RELEASE,
     "control_plane": {"replicas": 3, "vm_class": "best-effort-small", "storage_class": "gold"},
     "node_pools": [
-        {"name": "workers", "replicas": 2, "vm_class": "best-effort-medium", "storage_class": "gold", "labels": {"tier": "web", "env": "prod"}},
-        {"name": "batch", "replicas": 0, "vm_class": "best-effort-small", "storage_class": "silver", "labels": None},
+        {
+            "name": "workers",
+            "replicas": 2,
+            "vm_class": "best-effort-medium",
+            "storage_class": "gold",
+            "labels": {"tier": "web", "env": "prod"},
+            "failure_domain": None,
+        },
+        {"name": "batch", "replicas": 0, "vm_class": "best-effort-small", "storage_class": "silver", "labels": None, "failure_domain": None},
     ],
     "pods_cidr": "192.168.0.0/16",
     "services_cidr": "10.96.0.0/12",

@@ -96,7 +96,7 @@ def test_options_become_the_spec_and_the_change_is_applied_with_its_diff(fakes, 
         1800,
         "present",
     )
-    assert spec.node_pools == [{"name": "workers", "replicas": 3, "vm_class": None, "storage_class": None, "labels": None}]
+    assert spec.node_pools == [{"name": "workers", "replicas": 3, "vm_class": None, "storage_class": None, "labels": None, "failure_domain": None}]
     assert fakes["calls"] == ["apply"]
     assert result["changed"] is True and result["cluster"] == CLUSTER and result["manifest"] == MANIFEST
     assert result["diff"] == {"before": {"guest_cluster/team-a/tkc-01": BEFORE}, "after": {"guest_cluster/team-a/tkc-01": AFTER}}

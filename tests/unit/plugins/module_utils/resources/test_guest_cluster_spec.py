@@ -89,7 +89,9 @@ def test_a_new_cluster_gets_defaults_for_what_is_not_set():
     variables = spec(control_plane=CONTROL_PLANE, node_pools=[{"name": "workers"}]).template_variables({}, None, RELEASE)
 
     assert variables["control_plane"] == {"replicas": 1, **CONTROL_PLANE}
-    assert variables["node_pools"] == [{"name": "workers", "replicas": 1, "vm_class": "best-effort-small", "storage_class": "gold", "labels": None}]
+    assert variables["node_pools"] == [
+        {"name": "workers", "replicas": 1, "vm_class": "best-effort-small", "storage_class": "gold", "labels": None, "failure_domain": None}
+    ]
     assert variables["release"] == {"name": RELEASE.name, "version": RELEASE.version}
     assert variables["pods_cidr"] is None
 
@@ -118,7 +120,9 @@ def test_options_left_out_keep_what_was_applied_and_leave_the_rest_alone():
     variables = spec(node_pools=[{"name": "workers", "replicas": 3}]).template_variables(owned, current, RELEASE)
 
     assert variables["control_plane"] == {"replicas": 1, **CONTROL_PLANE}
-    assert variables["node_pools"] == [{"name": "workers", "replicas": 3, "vm_class": "best-effort-small", "storage_class": "gold", "labels": {"tier": "web"}}]
+    assert variables["node_pools"] == [
+        {"name": "workers", "replicas": 3, "vm_class": "best-effort-small", "storage_class": "gold", "labels": {"tier": "web"}, "failure_domain": None}
+    ]
     # Defaulted by the Supervisor, never applied here: not taken over.
     assert variables["pods_cidr"] is None
 
