@@ -15,6 +15,7 @@ simulators answer it badly for unset properties.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from datetime import datetime, timedelta, timezone
@@ -163,6 +164,9 @@ class VimClient(SessionClient):
         self._content = None
         self._where = f" on vCenter {connection.endpoint}"
         self._server_clock_offset = timedelta(0)
+        # The tasks this client started: never taken for the task of a later call whose answer was lost.
+        self._own_tasks = set()
+        self._own_tasks_lock = threading.Lock()
 
     def open(self):
         return self.connect()
@@ -219,19 +223,21 @@ class VimClient(SessionClient):
         """The moid of a manager of the service content (``customFieldsManager``), for ``call()``."""
         return getattr(self._content, manager)._moId
 
-    def call(self, kind, moid, method, *args, what=None, idempotent=True, **kwargs):
+    def call(self, kind, moid, method, *args, what=None, idempotent=True, task_entity=None, **kwargs):
         """Call ``method`` of the managed object ``kind``/``moid`` and return its result as plain values.
 
         ``idempotent=False`` for calls that change something: then a connection
         dropped after the request was sent is not simply retried, since the
         server may have acted on it. A task method (``*_Task``) is looked for
-        among vCenter's recent tasks first (``_start_task``); any other such
-        call raises AmbiguousOutcome.
+        among vCenter's recent tasks first (``_start_task``), by the moid of the
+        entity the task is about: ``task_entity``, or ``moid`` (a host's patch
+        manager is no entity: its tasks are the host's); any other such call
+        raises AmbiguousOutcome.
         """
         bound = getattr(self.managed_object(kind, moid), method)
         what = what or f"call {method} on {_KIND_LABELS.get(kind, kind)} {moid}"
         if not idempotent and method.endswith("_Task"):
-            return plain(self._start_task(bound, moid, args, kwargs, what))
+            return plain(self._start_task(bound, task_entity or moid, args, kwargs, what))
         return plain(self._call(bound, *args, what=what, idempotent=idempotent, **kwargs))
 
     def retrieve(self, kind, properties, *, names=None, moids=None):
@@ -378,14 +384,17 @@ class VimClient(SessionClient):
         def attempt():
             sent_at = datetime.now(timezone.utc) + self._server_clock_offset
             try:
-                return self._call(bound, *args, what=what, idempotent=False, **kwargs)
+                task = self._call(bound, *args, what=what, idempotent=False, **kwargs)
             except AmbiguousOutcome as error:
                 # A server that was still working on it when the answer was lost lists the task a moment later.
                 self._sleep(self._retry_policy.base_delay)
-                task = self._task_started_since(moid, sent_at, what)
-                if task is not None:
-                    return self.managed_object("Task", task)
-                raise TransientError(f"{error.context}: the connection was dropped, before vCenter started a task") from error
+                found = self._task_started_since(moid, sent_at, what)
+                if found is None:
+                    raise TransientError(f"{error.context}: the connection was dropped, before vCenter started a task") from error
+                task = self.managed_object("Task", found)
+            with self._own_tasks_lock:
+                self._own_tasks.add(task._moId)
+            return task
 
         return call_with_retries(attempt, self._retry_policy, sleep=self._sleep)
 
@@ -405,8 +414,12 @@ class VimClient(SessionClient):
         for content in self._retrieve_contents(spec, f"look for the task of '{what}' among the recent tasks"):
             values = {prop.name: prop.val for prop in content.propSet or ()}
             entity, queued, ended = values.get("info.entity"), values.get("info.queueTime"), values.get("info.completeTime")
-            # The task before this call on the same object (entering maintenance mode before leaving it) ended before it was sent.
-            if entity is not None and entity._moId == moid and queued is not None and queued >= since - TASK_CLOCK_MARGIN and (ended is None or ended > since):
+            # The task before this call on the same object (entering maintenance mode before leaving it) ended before it was
+            # sent; one that ended within the clock's margin of error is told apart by being this client's own.
+            with self._own_tasks_lock:
+                own = content.obj._moId in self._own_tasks
+            recent = queued is not None and queued >= since - TASK_CLOCK_MARGIN and (ended is None or ended > since)
+            if entity is not None and entity._moId == moid and recent and not own:
                 found.append((queued, content.obj._moId))
         return max(found)[1] if found else None
 

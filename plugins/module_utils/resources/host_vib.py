@@ -403,7 +403,7 @@ class HostVibs:
         )
 
     def _run_task(self, host, kind, moid, method, what, wait_timeout, **arguments):
-        task = self._client.call(kind, moid, method, what=f"{what} on host '{host.name}'", idempotent=False, **arguments)
+        task = self._client.call(kind, moid, method, what=f"{what} on host '{host.name}'", idempotent=False, task_entity=host.moid, **arguments)
         return self._client.wait_for_task(task, timeout=wait_timeout, what=what)
 
 

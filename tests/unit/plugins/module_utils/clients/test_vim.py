@@ -9,6 +9,7 @@ import dataclasses
 import socket
 import ssl
 import time
+from datetime import datetime, timedelta, timezone
 from http.client import HTTPException, RemoteDisconnected
 from types import SimpleNamespace
 
@@ -157,6 +158,27 @@ def test_a_dropped_connection_is_retried_for_reads_only(client):
         client._call(change, what="change something", idempotent=False)
 
     assert len(change.calls) == 1
+
+
+def test_a_lost_task_is_found_among_the_recent_tasks_but_never_one_this_client_started_before(client, monkeypatch):
+    """Entering maintenance mode, then leaving it: the exit's connection drops before vCenter serves it. The enter task,
+    on the same host and ended within the clock's margin of error of the exit's send, is not taken for the exit's: the
+    exit is sent again (a host taken for out of maintenance mode while still in it was left there)."""
+    client._content.taskManager = vim.TaskManager("TaskManager")
+    now = datetime.now(timezone.utc)
+    enter, exit_task, host = vim.Task("task-1"), vim.Task("task-2"), vim.HostSystem("host-1")
+    recent = [content(enter, info__entity=host, info__queueTime=now, info__completeTime=now + timedelta(seconds=5))]
+    monkeypatch.setattr(client, "_retrieve_contents", lambda spec, what: list(recent))
+
+    assert client._start_task(FakeMethod(enter), "host-1", (), {}, "enter maintenance mode") is enter
+    send_exit = FakeMethod(ConnectionResetError(104, "Connection reset by peer"), exit_task)
+    assert client._start_task(send_exit, "host-1", (), {}, "exit maintenance mode") is exit_task
+    assert len(send_exit.calls) == 2
+
+    # A task another call of this client did not start, listed on the host since the send, is the call's.
+    lost = vim.Task("task-3")
+    recent.append(content(lost, info__entity=host, info__queueTime=now + timedelta(seconds=6), info__completeTime=None))
+    assert client._start_task(FakeMethod(ConnectionResetError(104, "reset")), "host-1", (), {}, "enter maintenance mode")._moId == "task-3"
 
 
 def test_other_http_errors_are_not_retried(client):

@@ -101,6 +101,8 @@ class FakeVCenter:
         with self._lock:
             self.calls.append((method, host["name"] if host else None))
         assert idempotent is (method not in NOT_RETRIED), method
+        # A task's lost answer is looked for among the host's tasks, whatever object started it (a patch manager's are the host's).
+        assert kwargs.pop("task_entity", None) == (host_moid if method.endswith("_Task") else None), method
         if method == "FetchSoftwarePackages":
             packages = [SimpleNamespace(name="esx-base", version="7.0.3-0.20.19193900", vendor="VMware", maintenanceModeRequired=True)]
             for name, vib in host["vibs"].items():
