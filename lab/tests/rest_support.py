@@ -177,3 +177,34 @@ def with_field(spec, path, value=None, remove=False):
     else:
         target[path[-1]] = value
     return spec
+
+
+# A value of another JSON type than each type of the reference files (reference/*.json).
+WRONG_TYPE = {"string": 12345, "integer": "12", "boolean": "yes", "object": "not-an-object", "enum": "NOT_A_VALUE"}
+
+
+def documented_fields(value, structures, structure, path=(), strict=False):
+    """(path, field definition) of every field of the reference's ``structures`` present in ``value``, nested ones
+    included; with ``strict``, a field the reference does not document fails the test."""
+    fields = structures[structure]["fields"]
+    if strict:
+        assert set(value) <= set(fields), f"{structure}: {sorted(set(value) - set(fields))} are not documented"
+    for name, field in fields.items():
+        if name in value:
+            yield path + (name,), field
+            yield from _nested_fields(value[name], field["type"], structures, path + (name,), strict)
+
+
+def _nested_fields(value, type_name, structures, path, strict):
+    if type_name.startswith("array<"):
+        for index, item in enumerate(value):
+            yield from _nested_fields(item, type_name[len("array<"):-1], structures, path + (index,), strict)
+    elif type_name in structures:
+        yield from documented_fields(value, structures, type_name, path, strict)
+
+
+def wrong_value(field):
+    """A value of another JSON type than the field's."""
+    if field["type"].startswith("array<"):
+        return "not-an-array"
+    return WRONG_TYPE.get(field["type"], "not-an-object")

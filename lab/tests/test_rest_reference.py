@@ -18,6 +18,7 @@ from rest_support import (  # noqa: F401 (fixtures)
     VSAN_POLICY,
     clusters,
     control,
+    documented_fields,
     enable,
     enable_spec,
     error_fields,
@@ -26,32 +27,13 @@ from rest_support import (  # noqa: F401 (fixtures)
     rest,
     wait_for_status,
     with_field,
+    wrong_value,
 )
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "namespace_management.json").read_text())
 STRUCTURES = REFERENCE["structures"]
-# A value of another JSON type than each documented type.
-WRONG_TYPE = {"string": 12345, "integer": "12", "boolean": "yes", "object": "not-an-object", "enum": "NOT_A_VALUE"}
 # Documented, but for what the lab does not simulate (NSX-T networking, the AVI load balancer).
 NOT_EXERCISED = {"ncp_cluster_network_spec", "avi_config_create_spec"}
-
-
-def _documented_fields(value, structure, path=()):
-    """(path, field definition) of every documented field present in `value`, nested ones included."""
-    for name, field in STRUCTURES[structure]["fields"].items():
-        if name not in value:
-            continue
-        yield path + (name,), field
-        yield from _nested(value[name], field["type"], path + (name,))
-
-
-def _nested(value, type_name, path):
-    if type_name.startswith("array<"):
-        item_type = type_name[len("array<"):-1]
-        for index, item in enumerate(value):
-            yield from _nested(item, item_type, path + (index,))
-    elif type_name in STRUCTURES:
-        yield from _documented_fields(value, type_name, path)
 
 
 def _json_type_matches(value, type_name):
@@ -64,15 +46,9 @@ def _json_type_matches(value, type_name):
             "boolean": isinstance(value, bool)}[type_name]
 
 
-def _wrong_value(field):
-    if field["type"].startswith("array<"):
-        return "not-an-array"
-    return WRONG_TYPE.get(field["type"], "not-an-object")
-
-
 def _assert_documented(body, structure):
     """The test's own body uses documented names and types only (so it can stand for the docs)."""
-    for path, field in _documented_fields(body, structure):
+    for path, field in documented_fields(body, STRUCTURES, structure):
         value = body
         for part in path:
             value = value[part]
@@ -98,7 +74,7 @@ def full_enable_spec(rest):  # noqa: F811
 
 
 def test_every_documented_enable_field_is_exercised(full_enable_spec):
-    present = {path[-1] for path, _ in _documented_fields(full_enable_spec, "Clusters.EnableSpec")}
+    present = {path[-1] for path, _ in documented_fields(full_enable_spec, STRUCTURES, "Clusters.EnableSpec")}
     documented = {name for structure, definition in STRUCTURES.items() if structure in ENABLE_STRUCTURES
                   for name in definition["fields"]}
     assert documented - present <= NOT_EXERCISED
@@ -122,8 +98,8 @@ def test_documented_enable_spec_is_accepted(rest, full_enable_spec):  # noqa: F8
 
 def test_each_documented_enable_field_checks_its_type(rest, full_enable_spec):  # noqa: F811
     cluster = clusters(rest)[1]["cluster"]
-    for path, field in _documented_fields(full_enable_spec, "Clusters.EnableSpec"):
-        body = with_field(full_enable_spec, path, _wrong_value(field))
+    for path, field in documented_fields(full_enable_spec, STRUCTURES, "Clusters.EnableSpec"):
+        body = with_field(full_enable_spec, path, wrong_value(field))
         response = rest.request("POST", f"{MANAGEMENT}/clusters/{cluster}", params={"action": "enable"}, json=body)
         assert response.status_code == 400, f"{field_path(path)}: {response.status_code}"
         assert field_path(path) in error_fields(response), field_path(path)
@@ -131,7 +107,7 @@ def test_each_documented_enable_field_checks_its_type(rest, full_enable_spec):  
 
 def test_each_documented_required_enable_field_is_required(rest, full_enable_spec):  # noqa: F811
     cluster = clusters(rest)[1]["cluster"]
-    for path, field in _documented_fields(full_enable_spec, "Clusters.EnableSpec"):
+    for path, field in documented_fields(full_enable_spec, STRUCTURES, "Clusters.EnableSpec"):
         if not field["required"]:
             continue
         response = rest.request("POST", f"{MANAGEMENT}/clusters/{cluster}", params={"action": "enable"},
@@ -175,10 +151,10 @@ def test_documented_namespace_spec_is_accepted_and_read_back(rest, full_namespac
 
 
 def test_each_documented_namespace_field_checks_its_type(rest, full_namespace_spec):  # noqa: F811
-    fields = list(_documented_fields(full_namespace_spec, "Instances.CreateSpec"))
+    fields = list(documented_fields(full_namespace_spec, STRUCTURES, "Instances.CreateSpec"))
     assert {path[-1] for path, _ in fields} >= set(STRUCTURES["Instances.CreateSpec"]["fields"])
     for path, field in fields:
-        response = rest.request("POST", INSTANCES, json=with_field(full_namespace_spec, path, _wrong_value(field)))
+        response = rest.request("POST", INSTANCES, json=with_field(full_namespace_spec, path, wrong_value(field)))
         assert response.status_code == 400, f"{field_path(path)}: {response.status_code}"
         assert field_path(path) in error_fields(response), field_path(path)
     for path, field in fields:

@@ -7,14 +7,27 @@ from pathlib import Path
 
 import pytest
 from pyVmomi import vim
-from rest_support import MANAGEMENT, VSAN_POLICY, Rest, clusters, control, error_fields, fast_lab, field_path, rest, wait_for_status, with_field  # noqa: F401 (fixtures)
+from rest_support import (  # noqa: F401 (fixtures)
+    MANAGEMENT,
+    VSAN_POLICY,
+    Rest,
+    clusters,
+    control,
+    documented_fields,
+    error_fields,
+    fast_lab,
+    field_path,
+    rest,
+    wait_for_status,
+    with_field,
+    wrong_value,
+)
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "supervisors.json").read_text())
 STRUCTURES = REFERENCE["structures"]
 ANSWERS = REFERENCE["answers"]
 SUPERVISORS = f"{MANAGEMENT}/supervisors"
 ZONES = "/api/vcenter/consumption-domains/zones"
-WRONG_TYPE = {"string": 12345, "integer": "12", "boolean": "yes", "object": "not-an-object", "enum": "NOT_A_VALUE"}
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from lab_access import side_by_side_lab  # noqa: E402
 
@@ -53,24 +66,6 @@ def enable_on_compute_cluster_spec(rest, name="sup-a", zone=None):  # noqa: F811
     return spec
 
 
-def _fields(value, structure, path=()):
-    """(path, definition) of every documented field present in `value`, nested ones included; an undocumented one fails."""
-    documented = STRUCTURES[structure]["fields"]
-    assert set(value) <= set(documented), f"{structure}: {set(value) - set(documented)} are not documented"
-    for name, field in documented.items():
-        if name in value:
-            yield path + (name,), field
-            yield from _nested(value[name], field["type"], path + (name,))
-
-
-def _nested(value, type_name, path):
-    if type_name.startswith("array<"):
-        for index, item in enumerate(value):
-            yield from _nested(item, type_name[len("array<"):-1], path + (index,))
-    elif type_name in STRUCTURES:
-        yield from _fields(value, type_name, path)
-
-
 def _enable(rest, cluster, spec):  # noqa: F811
     return rest.request("POST", f"{SUPERVISORS}/{cluster}", params={"action": "enable_on_compute_cluster"}, json=spec)
 
@@ -94,11 +89,10 @@ def test_the_lab_says_it_is_vcenter_8_0_3(lab, rest):  # noqa: F811
 def test_every_documented_field_is_checked_for_its_type_and_presence(rest, fresh):  # noqa: F811
     cluster = clusters(rest)[0]["cluster"]
     spec = enable_on_compute_cluster_spec(rest)
-    fields = list(_fields(spec, "Supervisors.EnableOnComputeClusterSpec"))
+    fields = list(documented_fields(spec, STRUCTURES, "Supervisors.EnableOnComputeClusterSpec", strict=True))
     assert len(fields) > 40  # the body exercises the structures, not a corner of them
     for path, field in fields:
-        wrong = "not-an-array" if field["type"].startswith("array<") else WRONG_TYPE.get(field["type"], "not-an-object")
-        response = _enable(rest, cluster, with_field(spec, path, wrong))
+        response = _enable(rest, cluster, with_field(spec, path, wrong_value(field)))
         assert response.status_code == 400 and field_path(path) in error_fields(response), (path, response.text)
         if field["required"]:
             response = _enable(rest, cluster, with_field(spec, path, remove=True))

@@ -47,8 +47,8 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import has_supervisors_api
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, ZONE_COUNTS, at_option, placement_problems
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import zones_unsupported
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems, zone_count_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZONE_NAME, ZONE_NAME_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
@@ -486,8 +486,7 @@ def zone_problems(topology):
             which = f" ({first['cluster']})" if first else ""
             problems.append(f"{_at(path, 'cluster')}: a Supervisor on zones is read through the cluster of its first zone{which}: leave cluster out")
             continue
-        if len(names) not in ZONE_COUNTS:
-            problems.append(f"{_at(path, 'zones')}: {len(names)} zones given; a Supervisor runs on one zone or on three (one control-plane VM in each)")
+        problems += [f"{path}.{problem}" for problem in filter(None, [zone_count_problem(names)])]
         for zone_index, name in enumerate(names):
             zone_path = _at(_at(path, "zones"), zone_index)
             if name not in zones:
@@ -690,12 +689,8 @@ def _references(topology):
 
 def _zone_release_problems(topology, rest):
     """vSphere Zones need vCenter 8 (one request, only when the document has zones)."""
-    if not topology["zones"]:
-        return []
-    version = rest.vcenter_version()
-    if has_supervisors_api(version):
-        return []
-    return [f"zones: vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}: run each Supervisor on a cluster"]
+    refusal = zones_unsupported(rest.vcenter_version()) if topology["zones"] else None
+    return [f"zones: {refusal}: run each Supervisor on a cluster"] if refusal else []
 
 
 def _cluster_problems(topology, rest, catalog, *, enabling=True):

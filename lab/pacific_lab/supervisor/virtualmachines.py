@@ -101,13 +101,14 @@ class VirtualMachineController:
         if hardware is None:
             self._write_status(vm)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
-        zone, cluster = self._placement(vm)
+        peers = self._peers(vm)
+        zone, cluster = self._placement(vm, peers)
         if cluster is None:
             meta.set_condition(conditions, "VirtualMachineCreated", "False", "ZoneNotFound",
                                f'zone "{zone}" is not a zone of this Supervisor (zones: {", ".join(dict(self.supervisor.zones))})')
             self._write_status(vm)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
-        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm, cluster), cluster))
+        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm, cluster, peers), cluster))
         status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
                       host=facts.host, powerState="PoweredOn")
         if zone:
@@ -137,7 +138,7 @@ class VirtualMachineController:
                            cluster=cluster, cpus=int(hardware["cpus"]),
                            memory_mib=quantity_mib(hardware["memory"]), host=host)
 
-    def _placement(self, vm):
+    def _placement(self, vm, peers):
         """(zone, cluster moid) of a new VM: its zone label's, else the zone with the fewest VMs of its node group;
         ("", the Supervisor's cluster) without zones; (zone, None) for a zone the Supervisor does not run on."""
         zones = dict(self.supervisor.zones)
@@ -148,8 +149,8 @@ class VirtualMachineController:
         if not zone:
             # Spread each node group (the control plane, a pool) over the zones.
             group = labels.get(GROUP_LABEL)
-            peers = [p for p in self._peers(vm, same_role=True) if (p["metadata"].get("labels") or {}).get(GROUP_LABEL) == group]
-            placed = collections.Counter((p.get("status") or {}).get("zone") for p in peers)
+            placed = collections.Counter((p.get("status") or {}).get("zone") for p in _same_role(vm, peers)
+                                         if (p["metadata"].get("labels") or {}).get(GROUP_LABEL) == group)
             zone = min(zones, key=lambda name: (placed[name], name))
         return zone, zones.get(zone)
 
@@ -170,22 +171,17 @@ class VirtualMachineController:
         self._write_status(vm)
         return None
 
-    def _choose_host(self, vm, cluster):
+    def _choose_host(self, vm, cluster, peers):
         """The host of `cluster` with the fewest VMs of the same cluster and role, then the fewest VMs of the namespace."""
         hosts = sorted(self.machines.hosts(cluster))
-        same_role = collections.Counter((p.get("status") or {}).get("host") for p in self._peers(vm, same_role=True))
-        everyone = collections.Counter((p.get("status") or {}).get("host") for p in self._peers(vm, same_role=False))
+        same_role = collections.Counter((p.get("status") or {}).get("host") for p in _same_role(vm, peers))
+        everyone = collections.Counter((p.get("status") or {}).get("host") for p in peers)
         return min(hosts, key=lambda host: (same_role[host], everyone[host], host))
 
-    def _peers(self, vm, *, same_role):
-        """The namespace's other VirtualMachines; with `same_role`, those of the same guest cluster and role only."""
-        labels = vm["metadata"].get("labels") or {}
-        peers = [p for p in self.registry.list(self.vms, vm["metadata"]["namespace"])["items"]
-                 if p["metadata"]["name"] != vm["metadata"]["name"]]
-        if not same_role:
-            return peers
-        return [p for p in peers if (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
-                and (CONTROL_PLANE_LABEL in (p["metadata"].get("labels") or {})) == (CONTROL_PLANE_LABEL in labels)]
+    def _peers(self, vm):
+        """The namespace's other VirtualMachines (one list)."""
+        return [p for p in self.registry.list(self.vms, vm["metadata"]["namespace"])["items"]
+                if p["metadata"]["name"] != vm["metadata"]["name"]]
 
     def _resync(self):
         """vcsim made to match the stored VirtualMachine objects (one batched read per namespace).
@@ -213,7 +209,7 @@ class VirtualMachineController:
 
     def _recreate(self, vm):
         hardware = self._hardware(vm)
-        _zone, cluster = self._placement(vm)
+        _zone, cluster = self._placement(vm, self._peers(vm))
         if hardware is not None and cluster is not None:
             facts = self.machines.create(self._machine(vm, hardware, vm["status"].get("host", ""), cluster))
             vm["status"].update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
@@ -223,6 +219,13 @@ class VirtualMachineController:
     def _write_status(self, vm):
         metadata = vm["metadata"]
         self.registry.update(self.vms, metadata["namespace"], metadata["name"], vm, VM_OPERATOR, subresource="status")
+
+
+def _same_role(vm, peers):
+    """The peers of the same guest cluster and role (control plane or worker) as `vm`."""
+    labels = vm["metadata"].get("labels") or {}
+    return [p for p in peers if (p["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
+            and (CONTROL_PLANE_LABEL in (p["metadata"].get("labels") or {})) == (CONTROL_PLANE_LABEL in labels)]
 
 
 def _mark_true(conditions, type_):

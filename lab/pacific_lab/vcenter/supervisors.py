@@ -94,10 +94,10 @@ class Supervisors:
     def enable(self, cluster_id, spec):
         """Clusters.enable: vSphere 7's API, which vCenter 8 still serves (the Supervisor is named after its cluster)."""
         with self._lock:
-            cluster, props = self._new_supervisor_cluster(cluster_id)
+            _cluster, props = self._new_supervisor_cluster(cluster_id)
             if isinstance(spec, dict) and spec.get("network_provider") == "NSXT_CONTAINER_PLUGIN":
                 raise errors.unsupported("The lab simulates VSPHERE_NETWORK Supervisors only (no NSX-T).")
-            problems = enable_problems(specs.CLUSTER_ENABLE, spec, self._world(cluster, props))
+            problems = enable_problems(specs.CLUSTER_ENABLE, spec, self._world([props]))
             if problems:
                 raise errors.invalid_fields(problems)
             self._create([cluster_id], props["name"], props["name"], spec, None)
@@ -106,14 +106,10 @@ class Supervisors:
         """Supervisors.enable_on_compute_cluster (vCenter 8): the Supervisor's identifier. The cluster's zone is the
         one holding it, else `spec.zone` (or one named after the cluster) made and bound to it."""
         with self._lock:
-            cluster, props = self._new_supervisor_cluster(cluster_id)
-            problems = check(ENABLE_ON_COMPUTE_CLUSTER, spec).items or structure_problems(spec)
+            _cluster, props = self._new_supervisor_cluster(cluster_id)
+            problems, clusters_spec = check(ENABLE_ON_COMPUTE_CLUSTER, spec).items, None
             if not problems:
-                clusters_spec = as_clusters_spec(spec)
-                problems = [(v8_path(path), reason) for path, reason in
-                            enable_problems(specs.CLUSTER_ENABLE, clusters_spec, self._world(cluster, props))]
-            if not problems and any(doc.get("name") == spec["name"] for doc in self._store.all(SUPERVISOR)):
-                problems = [("spec.name", f"a Supervisor named {spec['name']!r} exists")]
+                problems, clusters_spec = self._v8_problems(spec, self._world([props]))
             held_by = self._zones.zone_of(cluster_id)
             if not problems and spec.get("zone") and held_by not in (None, spec["zone"]):
                 problems = [("spec.zone", f"cluster {cluster_id} belongs to zone {held_by!r}")]
@@ -131,17 +127,24 @@ class Supervisors:
             if not problems:
                 problems, clusters = self._zone_clusters(spec["zones"])
             if not problems:
-                problems = structure_problems(spec)
-            if not problems:
-                clusters_spec = as_clusters_spec(spec)
-                problems = [(v8_path(path), reason) for path, reason in
-                            enable_problems(specs.CLUSTER_ENABLE, clusters_spec, self._zonal_world(clusters))]
-            if not problems and any(doc.get("name") == spec["name"] for doc in self._store.all(SUPERVISOR)):
-                problems = [("spec.name", f"a Supervisor named {spec['name']!r} exists")]
+                found = {cluster._moId: props for cluster, props in
+                         self._vsphere.retrieve(vim.ClusterComputeResource, ["name", "configurationEx", "host"])}
+                problems, clusters_spec = self._v8_problems(spec, self._world([found[cluster] for cluster in clusters]))
             if problems:
                 raise errors.invalid_fields(problems)
-            first_name = self._cluster(clusters[0])[1]["name"]
-            return self._create(clusters, first_name, spec["name"], clusters_spec, list(spec["zones"]))
+            return self._create(clusters, found[clusters[0]]["name"], spec["name"], clusters_spec, list(spec["zones"]))
+
+    def _v8_problems(self, spec, world):
+        """(problems, the Clusters.EnableSpec it amounts to) of a vCenter 8 enable body whose shape is right: each
+        problem named by the field sent; a Supervisor name is unique."""
+        problems = structure_problems(spec)
+        if problems:
+            return problems, None
+        clusters_spec = as_clusters_spec(spec)
+        problems = [(v8_path(path), reason) for path, reason in enable_problems(specs.CLUSTER_ENABLE, clusters_spec, world)]
+        if not problems and any(doc.get("name") == spec["name"] for doc in self._store.all(SUPERVISOR)):
+            problems = [("spec.name", f"a Supervisor named {spec['name']!r} exists")]
+        return problems, clusters_spec
 
     def _zone_clusters(self, zones):
         """(problems, the cluster of each zone): each zone exists and holds one cluster with no Supervisor."""
@@ -163,18 +166,6 @@ class Supervisors:
                 problems.append((f"spec.zones[{index}]", f"cluster {held[0]} of zone {zone!r} already runs a Supervisor"))
             clusters.append(held[0])
         return problems, clusters
-
-    def _zonal_world(self, clusters):
-        """The World of a Supervisor across `clusters`: DRS on each, hosts counted together (one VM per cluster)."""
-        found = {cluster._moId: props for cluster, props in
-                 self._vsphere.retrieve(vim.ClusterComputeResource, ["name", "configurationEx", "host"])}
-        first, first_props = self._cluster(clusters[0])
-        world = self._world(first, first_props)
-        names = [found[cluster]["name"] for cluster in clusters]
-        return world._replace(
-            cluster_name="', '".join(names),
-            drs_enabled=all(found[cluster]["configurationEx"].drsConfig.enabled for cluster in clusters),
-            host_count=sum(len(found[cluster]["host"]) for cluster in clusters))
 
     def summaries(self):
         """Supervisors.Summary.list: {"items": [{supervisor, info}]}."""
@@ -238,8 +229,8 @@ class Supervisors:
             if doc["config_status"] not in ("RUNNING", "ERROR"):
                 raise errors.not_allowed(
                     f"Cluster {cluster_id} is {doc['config_status']}; it can be updated when RUNNING.", cluster_id)
-            cluster, props = self._cluster(cluster_id)
-            problems = update_problems(specs.CLUSTER_UPDATE, spec, self._world(cluster, props))
+            _cluster, props = self._cluster(cluster_id)
+            problems = update_problems(specs.CLUSTER_UPDATE, spec, self._world([props]))
             if problems:
                 raise errors.invalid_fields(problems)
             resize = spec.get("size_hint") not in (None, doc["spec"]["size_hint"])
@@ -409,11 +400,14 @@ class Supervisors:
                 return cluster, props
         raise errors.not_found(f"Cluster {cluster_id} not found.", cluster_id)
 
-    def _world(self, cluster, props):
+    def _world(self, clusters):
+        """The inventory a spec refers to, for a Supervisor on `clusters` (their properties): DRS on each, their hosts
+        together (on three zones, one control-plane VM per cluster)."""
         networks = self._vsphere.retrieve(vim.Network, ["name"])
         return World(
-            cluster_name=props["name"], drs_enabled=bool(props["configurationEx"].drsConfig.enabled),
-            host_count=len(props["host"]),
+            cluster_name="', '".join(props["name"] for props in clusters),
+            drs_enabled=all(props["configurationEx"].drsConfig.enabled for props in clusters),
+            host_count=sum(len(props["host"]) for props in clusters),
             network_types={network._moId: network_type(network) for network, _ in networks},
             policy_ids=self._catalog.policy_ids(), library_ids=self._catalog.library_ids(),
         )

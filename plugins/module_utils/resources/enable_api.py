@@ -62,6 +62,13 @@ def has_supervisors_api(version):
     return major.isdigit() and int(major) >= 8
 
 
+def zones_unsupported(version):
+    """Why a vCenter of ``version`` cannot take vSphere Zones, or None when it can: each caller says what to do instead."""
+    if has_supervisors_api(version):
+        return None
+    return f"vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}"
+
+
 def enable_on_compute_cluster_body(body, name):
     """The Supervisors.EnableOnComputeClusterSpec carrying what the Clusters.EnableSpec ``body`` carries."""
     management = body["master_management_network"]

@@ -242,7 +242,7 @@ def _node_pool_problems(pools):
                 found.append(f"{where}.{key} '{pool[key]}' is not a valid name (lower-case DNS name)")
         found += [f"{where}.labels: {problem}" for problem in _label_problems(pool.get("labels") or {})]
         zone = pool.get("failure_domain")
-        if zone is not None and not DNS_LABEL.match(zone):
+        if zone is not None and (len(zone) > MAX_LABEL or not DNS_LABEL.match(zone)):
             found.append(f"{where}.failure_domain '{zone}' is not a vSphere Zone name (at most 63 lower-case letters, digits and '-')")
     return found
 

@@ -33,7 +33,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_a
     SUPERVISORS_PATH,
     EnableApi,
     enable_api,
-    has_supervisors_api,
+    zones_unsupported,
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import (
     MASKED,
@@ -151,7 +151,6 @@ class WorkloadManagement:
         self._clock = clock
         self._sleep = sleep
         self._catalog = catalog or Catalog(rest)
-        self._enable_api = None  # read from vCenter the first time an enable is planned
         self._zone_clusters = {}  # cluster moid -> the moids of its zonal Supervisor's clusters (from on_zones)
 
     # -- read -----------------------------------------------------------------
@@ -161,11 +160,9 @@ class WorkloadManagement:
         serves vSphere Zones and each zone exists and holds a cluster."""
         if spec.zones is None:
             return spec
-        version = self._rest.vcenter_version()
-        if not has_supervisors_api(version):
-            raise InvalidArgumentError(
-                f"zones: vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}: name the cluster instead"
-            )
+        refusal = zones_unsupported(self._rest.vcenter_version())
+        if refusal:
+            raise InvalidArgumentError(f"zones: {refusal}: name the cluster instead")
         found = Zones(self._rest, catalog=self._catalog).read_all()
         problems = []
         for index, name in enumerate(spec.zones):
@@ -270,7 +267,7 @@ class WorkloadManagement:
                 )
             spec.validate_complete("enabling Workload Management")
             body = enable_body(spec, self._resolve(spec))
-            return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status, api=self._api())
+            return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status, api=enable_api(self._rest))
 
         differences = self._differences(spec, state.info)
         forced = [difference for difference in differences if not difference.in_place]
@@ -315,12 +312,7 @@ class WorkloadManagement:
         full.validate()
         full.validate_complete(f"re-enabling Workload Management ({FORCES_REENABLE})")
         item = plan_item(refused_item.address, nest(live), _enable_view(full), refused_item.reasons)
-        return SupervisorPlan(full, state, item, REENABLE, enable_body(full, self._resolve(full)), api=self._api())
-
-    def _api(self):
-        if self._enable_api is None:
-            self._enable_api = enable_api(self._rest)
-        return self._enable_api
+        return SupervisorPlan(full, state, item, REENABLE, enable_body(full, self._resolve(full)), api=enable_api(self._rest))
 
     def _differences(self, spec, info):
         ids = self._resolve(spec)

@@ -130,12 +130,17 @@ def zone_problems(zones):
     """A Supervisor runs on one vSphere Zone or on three, each named once."""
     if zones is None:
         return []
-    problems = []
-    if len(zones) not in ZONE_COUNTS:
-        problems.append(f"zones: {len(zones)} zones given; a Supervisor runs on one zone or on three (one control-plane VM in each)")
+    problems = list(filter(None, [zone_count_problem(zones)]))
     if len(set(zones)) != len(zones):
         problems.append("zones: a zone is named twice")
     return problems
+
+
+def zone_count_problem(zones):
+    """The problem of a Supervisor on neither one zone nor three, prefixed with ``zones``; None when the count is right."""
+    if len(zones) in ZONE_COUNTS:
+        return None
+    return f"zones: {len(zones)} zones given; a Supervisor runs on one zone or on three (one control-plane VM in each)"
 
 
 def _raise_if(problems, subject):

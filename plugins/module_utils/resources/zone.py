@@ -20,7 +20,7 @@ from typing import Optional
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_item
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import CLUSTER, Catalog
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import has_supervisors_api
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import zones_unsupported
 
 ZONES_PATH = "/api/vcenter/consumption-domains/zones"
 # Zones.CreateSpec.zone: at most 63 lowercase letters, digits and '-', a letter or digit at both ends.
@@ -126,10 +126,9 @@ class Zones:
         live = zones.get(spec.name)
         changed = False
         try:
-            if live is not None and (item.action in ("delete", "replace") or (live.cluster_id and item.after["cluster"] != item.before["cluster"])):
-                if live.cluster_id:
-                    self._associate(spec.name, "remove", live.cluster_id)
-                    changed = True
+            if live is not None and live.cluster_id and (item.action in ("delete", "replace") or item.after["cluster"] != item.before["cluster"]):
+                self._associate(spec.name, "remove", live.cluster_id)
+                changed = True
             if item.action in ("delete", "replace"):
                 self._rest.delete(f"{ZONES_PATH}/{spec.name}", what=f"delete vSphere Zone '{spec.name}'")
                 changed = True
@@ -156,9 +155,9 @@ class Zones:
     # -- helpers ------------------------------------------------------------------
 
     def _require_zones_api(self):
-        version = self._rest.vcenter_version()
-        if not has_supervisors_api(version):
-            raise InvalidArgumentError(f"vSphere Zones need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}")
+        refusal = zones_unsupported(self._rest.vcenter_version())
+        if refusal:
+            raise InvalidArgumentError(refusal)
 
     def _cluster_of(self, name):
         clusters = self._rest.get(f"{ZONES_PATH}/cluster/{name}/associations", what=f"read the cluster of vSphere Zone '{name}'") or []

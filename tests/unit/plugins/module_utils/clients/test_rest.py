@@ -210,6 +210,15 @@ def test_dropped_connection_is_not_retried_for_creates(server, client):
     assert len(server.calls("POST", "/api/vcenter/namespaces/instances")) == 1
 
 
+def test_the_vcenter_version_is_read_once_per_client(server, client):
+    server.on("GET", "/api/appliance/system/version", Response(200, {"version": "8.0.3.00000", "build": "24022515"}))
+
+    with client:
+        assert [client.vcenter_version(), client.vcenter_version()] == ["8.0.3.00000", "8.0.3.00000"]
+
+    assert len(server.calls("GET", "/api/appliance/system/version")) == 1
+
+
 def test_a_create_whose_answer_was_lost_is_read_back_not_sent_twice(server, client):
     server.on("POST", "/api/vcenter/namespaces/instances", DROP)
     server.on("GET", "/api/vcenter/namespaces/instances/ns1", Response(200, {"cluster": "domain-c1"}))

@@ -64,7 +64,10 @@ class FakeWcp:
         return copy.deepcopy(supervisor["info"])
 
     def vcenter_version(self):
-        return self.get(VERSION_PATH)["version"]
+        # As RestClient: read once per client.
+        if not hasattr(self, "_version_read"):
+            self._version_read = self.get(VERSION_PATH)["version"]
+        return self._version_read
 
     def post(self, path, *, params=None, json=None, what=None, read_back=None):
         self.calls.append(("POST", f"{path}?action={params['action']}"))
@@ -254,7 +257,7 @@ def test_on_vcenter_8_the_supervisors_api_enables_with_the_same_settings(wcp, wo
     assert workloads["edge"]["provider"] == "HAPROXY" and workloads["edge"]["haproxy"]["password"] == "secret"
     assert workloads["images"] == {"kubernetes_content_library": plan.body["default_kubernetes_service_content_library"]}
     workload_management.plan(spec(cluster="C2"), workload_management.read("C2"))
-    assert len(wcp.reads(VERSION_PATH)) == 1  # read once per vCenter
+    assert len(wcp.reads(VERSION_PATH)) == 1  # read once per client
 
 
 def test_enable_posts_the_enable_spec_and_waits_until_running(wcp, vim, workload_management, clock):
