@@ -220,7 +220,11 @@ def plan_budget(topology, inventory):
     namespaces = [namespace for supervisor in topology["supervisors"] for namespace in supervisor.get("namespaces") or []]
     holding = sum(1 for namespace in namespaces if namespace.get("guest_clusters"))
     supervisors = len(topology["supervisors"])
-    return no_change_plan_budget(supervisors * inventory["hosts"], len(namespaces), holding, supervisors)
+    clusters = sum(len(supervisor.get("zones") or [None]) for supervisor in topology["supervisors"])
+    # With zones, vCenter 8 has the topology's and one it made for each Supervisor enabled on a cluster.
+    on_clusters = sum(1 for supervisor in topology["supervisors"] if not supervisor.get("zones"))
+    zones = len(topology["zones"]) + on_clusters if topology["zones"] else 0
+    return no_change_plan_budget(clusters * inventory["hosts"], len(namespaces), holding, supervisors, zones)
 
 
 def _within(budget):

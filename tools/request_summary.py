@@ -42,17 +42,23 @@ READ_OPERATIONS = {
 LOGINS = {"vim25": {"Login"}, "rest": {"session.create"}, "k8s": {"login"}}
 FIXED_PLAN_REQUESTS = 18  # logins to vCenter, one list of each kind of vCenter object, the lock: what does not grow
 PER_SUPERVISOR_PLAN_REQUESTS = 3  # its Workload Management state, its connected hosts (checked before planning), its Kubernetes login
+ZONAL_PLAN_REQUESTS = 3  # with zones: the vCenter version, the list of zones, the Supervisors' summaries
 
 
-def no_change_plan_budget(hosts, namespaces, holding, supervisors):
+def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0):
     """The requests of a no-change ``pacific plan``: the floor vSphere's APIs allow.
 
     One read of installed VIBs per host and one GET per namespace (neither
     has a bulk call), one list of guest clusters per namespace that holds
-    some, three per Supervisor, and a fixed part. The tests hold plans to it;
-    `make bench` shows it beside each measured plan.
+    some, three per Supervisor, and a fixed part. With Supervisors on vSphere
+    Zones (``zones``: how many zones vCenter has), the vCenter version, the
+    list of zones and one read of clusters per zone (the list names none),
+    the Supervisors' summaries and one topology per Supervisor (a summary
+    names no cluster). The tests hold plans to it; `make bench` shows it
+    beside each measured plan.
     """
-    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS
+    zonal = ZONAL_PLAN_REQUESTS + zones + supervisors if zones else 0
+    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS + zonal
 
 
 def control_url(run_dir):

@@ -95,7 +95,7 @@ class Settings:
             vcenter_port=int(env.get("LAB_VCENTER_PORT", "18443")),
             control_port=int(env.get("LAB_CONTROL_PORT", "18480")),
             size=InventorySize(
-                clusters=int(env.get("LAB_CLUSTERS", "2")),
+                clusters=int(env.get("LAB_CLUSTERS", "4")),
                 hosts=int(env.get("LAB_HOSTS", "3")),
             ),
             username=env.get("LAB_USER", "administrator@vsphere.local"),

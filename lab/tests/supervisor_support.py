@@ -34,12 +34,12 @@ from pacific_lab.supervisor.directory import (  # noqa: E402  (re-exported for t
     SupervisorInfo,
 )
 from pacific_lab.supervisor.machines import NAMESPACES_FOLDER, MachinesClosed, MachineSpec, VsphereMachines  # noqa: E402,F401
-from pacific_lab.supervisor.service import SupervisorFleet  # noqa: E402
+from pacific_lab.supervisor.service import SupervisorFleet, WatchSettings  # noqa: E402
 from pacific_lab.supervisor.sessions import Sessions  # noqa: E402
 from pacific_lab.supervisor.timing import TimeScale  # noqa: E402
 from pacific_lab.vcenter.vsphere import Vsphere  # noqa: E402
 
-__all__ = ["AccessEntry", "NamespaceInfo", "Principal", "ResourceLimits", "Sessions", "StoragePolicy"]
+__all__ = ["AccessEntry", "NamespaceInfo", "Principal", "ResourceLimits", "Sessions", "StoragePolicy", "WatchSettings"]
 
 TIME_SCALE = 0.01  # a 60 s VM boot takes 0.6 s
 ADDRESS = "127.0.77.1"  # outside the /24 a lab on its usual ports allocates from, so no lab Supervisor is in the way
@@ -149,10 +149,11 @@ def vms_in_namespace(vsphere, namespace):
             for _, props in vsphere.retrieve(vim.VirtualMachine, ["name", "runtime.host", "runtime.powerState"], target)}
 
 
-def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None):
+def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None, watch=None):
     """Start a Supervisor (generator: yields a SupervisorUnderTest, then removes it and its VMs).
 
-    `extra_namespaces`: {name: NamespaceInfo fields} of further vSphere Namespaces.
+    `extra_namespaces`: {name: NamespaceInfo fields} of further vSphere Namespaces; `watch`: its API server's
+    watch knobs (the lab's defaults when None).
     """
     vsphere = vcsim_session(lab)
     clusters = {props["name"]: cluster._moId for cluster, props in vsphere.retrieve(vim.ClusterComputeResource, ["name"])}
@@ -175,7 +176,7 @@ def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None):
     pki_dir = state_dir / "pki"
     ca_cert = str(ensure_pki(pki_dir).ca_cert)
     fleet = SupervisorFleet(directory, state_dir=state_dir, pki_dir=pki_dir, machines=VsphereMachines(lambda: vsphere),
-                            time_scale=TimeScale(TIME_SCALE))
+                            time_scale=TimeScale(TIME_SCALE), watch=watch or WatchSettings())
     fleet.start()
     try:
         url = fleet.endpoints()[0]["server"]

@@ -135,7 +135,7 @@ def test_enable_on_compute_cluster_runs_a_supervisor_on_a_zone(rest, fresh):  # 
 
 
 def test_zones_hold_one_cluster_each_and_outlive_no_supervisor(rest, fresh):  # noqa: F811
-    first, second = (cluster["cluster"] for cluster in clusters(rest))
+    first, second = (cluster["cluster"] for cluster in clusters(rest)[:2])
     for bad in ("Zone-A", "-a", "a" * 64):
         assert error_fields(rest.request("POST", ZONES, json={"zone": bad})) == {"spec.zone"}
     created = rest.request("POST", ZONES, json={"zone": "zone-a", "description": "rack A"})

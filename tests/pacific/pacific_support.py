@@ -4,6 +4,7 @@ Needs a running lab (`make lab-up`) and its topology exported as data
 (`tools/export_lab_topology.yml`); `make pacific-test` does both.
 """
 
+import collections
 import json
 import os
 import pathlib
@@ -137,6 +138,11 @@ def vsphere_inventory():
 
 def supervisor_virtual_machines():
     """``(namespace, name)`` of every VirtualMachine object of every Supervisor, read through its Kubernetes API."""
+    return sorted((vm["metadata"]["namespace"], vm["metadata"]["name"]) for vm in supervisor_virtual_machine_objects())
+
+
+def supervisor_virtual_machine_objects():
+    """Every VirtualMachine object of every Supervisor, read through its Kubernetes API."""
     endpoints = json.loads((RUN_DIR / "endpoints.json").read_text())
     vcenter, found = endpoints["vcenter"], []
     namespaces = VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")
@@ -150,16 +156,18 @@ def supervisor_virtual_machines():
             # Listed namespace by namespace: a vCenter administrator may not list at the cluster scope.
             listed = http.get(f"{supervisor['server']}/apis/vmoperator.vmware.com/v1alpha3/namespaces/{namespace}/virtualmachines", timeout=30)
             assert listed.status_code == 200, listed.text
-            found += [(namespace, vm["metadata"]["name"]) for vm in listed.json()["items"]]
-    return sorted(found)
+            found += listed.json()["items"]
+    return found
 
 
 def assert_example_platform_complete():
-    """The example platform, whole and once: 3 control-plane VMs and 1 rule per Supervisor, each guest cluster and namespace once, no host in maintenance."""
+    """The example platform, whole and once: 3 control-plane VMs per Supervisor (DC0_C0's under 1 rule, the zonal one's
+    one per zone cluster), each guest cluster and namespace once, no host in maintenance."""
     inventory = vsphere_inventory()
     supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
     assert len(supervisor_vms) == len(set(supervisor_vms)) == 6, supervisor_vms
-    assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1, "DC0_C1": 1}, inventory["rules"]
+    assert collections.Counter(cluster for cluster, _name in supervisor_vms) == {"DC0_C0": 3, "DC0_C1": 1, "DC0_C2": 1, "DC0_C3": 1}, supervisor_vms
+    assert {cluster: len(rules) for cluster, rules in inventory["rules"].items() if rules} == {"DC0_C0": 1}, inventory["rules"]
     clusters = [each for each in inventory["vms"] if each[1].startswith(("tkc-a-control-plane", "capi-platform-control-plane"))]
     assert {name.rsplit("-control-plane-", 1)[0] for _cluster, name in clusters} == {"tkc-a", "capi-platform"}, clusters
     # vcsim's guest VMs are the Supervisors' VirtualMachine objects, one each; and none was ever

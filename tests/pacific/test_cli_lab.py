@@ -9,7 +9,7 @@ from pacific_support import TOPOLOGY, VcenterRest, mutates, no_change_plan_budge
 def test_a_plan_of_an_empty_lab_lists_everything_to_add(built):
     plan_output, _ = built
 
-    assert "Plan: 11 to add, 0 to change, 0 to destroy." in plan_output
+    assert "Plan: 15 to add, 0 to change, 0 to destroy." in plan_output
     assert "# supervisor.DC0_C0 will be created" in plan_output
     assert "+ guest_cluster \"team-a/tkc-a\" {" in plan_output
     assert "api_endpoint = (known after apply)" in plan_output
@@ -21,16 +21,16 @@ def test_apply_reports_progress_and_its_summary(built):
 
     assert "supervisor.DC0_C0: Creating..." in output
     assert "supervisor.DC0_C0: Creation complete after" in output
-    assert output.rstrip().endswith("Apply complete! Resources: 11 added, 0 changed, 0 destroyed.")
+    assert output.rstrip().endswith("Apply complete! Resources: 15 added, 0 changed, 0 destroyed.")
 
 
-def test_the_vcenter_release_picks_the_api_that_enables_the_supervisors(built):
-    """vCenter 8 enables through the Supervisors API, 7.0 through the Clusters API; both read and disable through the latter."""
-    on_8 = VcenterRest().request("GET", "/api/appliance/system/version").json()["version"].startswith("8.")
-    enables = sorted(operation for operation in built.operations if operation and operation.endswith(("enable", "enable_on_compute_cluster")))
-    expected = "namespace_management.supervisors.enable_on_compute_cluster" if on_8 else "namespace_management.clusters.enable"
-    assert enables == [expected, expected]
+def test_vcenter_8_enables_the_supervisors_through_the_supervisors_api(built):
+    """On vCenter 8 (the lab's default), DC0_C0's Supervisor on its cluster, the other on its three zones; the
+    example's build on vCenter 7.0 (Clusters API) is test_vcenter_7_lab's."""
+    enables = sorted(operation for operation in built.operations if operation and "enable" in operation.rsplit(".", 1)[-1])
+    assert enables == ["namespace_management.supervisors.enable_on_compute_cluster", "namespace_management.supervisors.enable_on_zones"]
     assert built.operations.count("appliance.system.version.get") == 1  # read once, by the one process
+    assert built.operations.count("consumption_domains.zones.create") == 3
 
 
 def test_independent_objects_are_built_at_the_same_time(built):
@@ -55,8 +55,9 @@ def test_a_second_plan_changes_nothing_with_reads_only_and_one_login_per_endpoin
     assert [call for call in calls if mutates(call)] == []
     logins = [call["operation"] for call in calls if call.get("operation") in ("session.create", "Login", "login")]
     assert sorted(logins) == ["Login", "login", "login", "session.create"]
-    # 6 hosts, 3 namespaces, 2 of them with guest clusters, 2 Supervisors
-    assert len(calls) <= no_change_plan_budget(hosts=6, namespaces=3, holding=2, supervisors=2), len(calls)
+    # 12 hosts, 3 namespaces, 2 of them with guest clusters, 2 Supervisors, one on 3 zones (4 zones in all: vCenter 8
+    # made one for DC0_C0's Supervisor)
+    assert len(calls) <= no_change_plan_budget(hosts=12, namespaces=3, holding=2, supervisors=2, zones=4), len(calls)
 
 
 def test_a_quota_change_is_one_update_naming_the_field(built, tmp_path):
@@ -139,8 +140,8 @@ def test_destroy_removes_everything_in_reverse_order(built, control):
     exit_code, output, errors = pacific("destroy", "-auto-approve")
 
     assert exit_code == 0, output + errors
-    assert output.rstrip().endswith("Destroy complete! Resources: 11 destroyed.")
+    assert output.rstrip().endswith("Destroy complete! Resources: 15 destroyed.")
     order = [line.split(":")[0] for line in output.splitlines() if line.endswith("Destroying...")]
     assert order.index("guest_cluster.team-a/tkc-a") < order.index("namespace.DC0_C0/team-a") < order.index("supervisor.DC0_C0")
     exit_code, output, _ = pacific("plan", "-detailed-exitcode")
-    assert exit_code == 2 and "Plan: 11 to add" in output
+    assert exit_code == 2 and "Plan: 15 to add" in output

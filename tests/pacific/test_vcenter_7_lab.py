@@ -1,12 +1,12 @@
-"""The example topology on a lab that is vCenter 7.0.3, beside the vCenter 8.0.3 one: built through the Clusters API
-(vCenter 7 has no Supervisors API), planned again with no change, destroyed."""
+"""The example topology on a lab that is vCenter 7.0.3, beside the vCenter 8.0.3 one: without its vSphere Zones (its
+second Supervisor on cluster DC0_C1), built through the Clusters API (vCenter 7 has no Supervisors API), planned again
+with no change, destroyed; with them, refused before any change."""
 
 import os
 import subprocess
 
 import pytest
 from pacific_support import ROOT, RUN_DIR, lab_access, mutates, pacific, topology_with
-from test_zones_lab import on_three_zones
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +21,21 @@ def lab_7(tmp_path_factory):
         yield run_dir, control
 
 
-def test_on_vcenter_7_the_example_builds_through_the_clusters_api_changes_nothing_again_and_tears_down(lab_7):
+def without_zones(document):
+    """vCenter 7's form of the example: each Supervisor on a cluster (the zonal one on its first zone's), no pool in a zone."""
+    zones = {zone["name"]: zone["cluster"] for zone in document.pop("zones")}
+    for supervisor in document["supervisors"]:
+        if "zones" in supervisor:
+            supervisor["cluster"] = zones[supervisor.pop("zones")[0]]
+        for namespace in supervisor["namespaces"]:
+            for guest in namespace.get("guest_clusters", ()):
+                for pool in guest["node_pools"]:
+                    pool.pop("failure_domain", None)
+
+
+def test_on_vcenter_7_the_example_builds_through_the_clusters_api_changes_nothing_again_and_tears_down(lab_7, tmp_path):
     run_dir, control = lab_7
-    on_lab_7 = {"topology": run_dir / "topology.yml", "run_dir": run_dir}
+    on_lab_7 = {"topology": topology_with(tmp_path / "topology.yml", without_zones, source=run_dir / "topology.yml"), "run_dir": run_dir}
 
     exit_code, output, errors = pacific("apply", "-auto-approve", **on_lab_7)
     assert exit_code == 0, output + errors
@@ -42,12 +54,11 @@ def test_on_vcenter_7_the_example_builds_through_the_clusters_api_changes_nothin
     assert exit_code == 2 and "Plan: 11 to add, 0 to change, 0 to destroy." in output
 
 
-def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7, tmp_path):
+def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7):
     run_dir, control = lab_7
-    zonal = topology_with(tmp_path / "topology.yml", on_three_zones, source=run_dir / "topology.yml")
     control.call("DELETE", "/requests")
 
-    exit_code, output, errors = pacific("apply", "-auto-approve", topology=zonal, run_dir=run_dir)
+    exit_code, output, errors = pacific("apply", "-auto-approve", topology=run_dir / "topology.yml", run_dir=run_dir)
 
     assert exit_code == 1, output + errors
     assert "zones: vSphere Zones need vCenter 8.0 or later; this vCenter is 7.0.3.00300: run each Supervisor on a cluster" in errors

@@ -1,30 +1,26 @@
-"""A three-zone Supervisor from a topology, on a lab of four clusters (vCenter 8): zones made and bound first, the
-Supervisor enabled on them, nothing changed by a second plan, everything of ours gone after destroy; and the
-zone mistakes a user makes, refused before any change."""
+"""The example's three-zone Supervisor (vCenter 8, the lab's four clusters): zones made and bound first, the
+Supervisor enabled on them, guest-cluster nodes spread over the zones and labelled with theirs, nothing changed by a
+second plan, everything of ours gone after destroy; and the zone mistakes a user makes, refused before any change."""
 
 import pytest
-from pacific_support import Control, VcenterRest, mutates, pacific, topology_with, vsphere_inventory
+from pacific_support import Control, VcenterRest, mutates, pacific, supervisor_virtual_machine_objects, topology_with, vsphere_inventory
 
-ZONES = [{"name": "zone-a", "cluster": "DC0_C1"}, {"name": "zone-b", "cluster": "DC0_C2"}, {"name": "zone-c", "cluster": "DC0_C3"}]
+ZONES = ["zone-a", "zone-b", "zone-c"]
+ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
-def on_three_zones(document):
-    """The lab's topology with its second Supervisor (DC0_C1's, no guest clusters) moved onto three zones."""
-    document["zones"] = [dict(zone, description=f"rack {zone['name'][-1]}") for zone in ZONES]
-    zonal = document["supervisors"][1]
-    del zonal["cluster"]
-    zonal["zones"] = [zone["name"] for zone in ZONES]
-    # Its guest cluster: a pool pinned to zone-c, and a pool of three nodes the Supervisor spreads over the zones.
-    (platform,) = zonal["namespaces"]
+def spread_over_three(document):
+    """The example, its zonal Supervisor's guest cluster with three nodes in the pool that names no zone."""
+    (platform,) = document["supervisors"][1]["namespaces"]
     (guest,) = platform["guest_clusters"]
-    pool = guest["node_pools"][0]
-    guest["node_pools"] = [dict(pool, name="pinned", failure_domain="zone-c"), dict(pool, name="spread", replicas=3)]
+    spread = next(pool for pool in guest["node_pools"] if "failure_domain" not in pool)
+    spread["replicas"] = 3
 
 
 @pytest.fixture(scope="module")
-def four_clusters():
+def empty_lab():
     control = Control()
-    control.call("POST", "/reset", {"clusters": 4})
+    control.call("POST", "/reset")
     control.call("POST", "/time-scale", {"scale": 0.01})
     yield control
     control.call("POST", "/reset")
@@ -32,11 +28,11 @@ def four_clusters():
 
 @pytest.fixture(scope="module")
 def zonal_topology(tmp_path_factory):
-    return topology_with(tmp_path_factory.mktemp("zones") / "topology.yml", on_three_zones)
+    return topology_with(tmp_path_factory.mktemp("zones") / "topology.yml", spread_over_three)
 
 
-def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(four_clusters, zonal_topology):
-    control = four_clusters
+def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(empty_lab, zonal_topology):
+    control = empty_lab
     exit_code, output, errors = pacific("plan", "-detailed-exitcode", topology=zonal_topology)
     assert exit_code == 2, output + errors
     assert "# zone.zone-a will be created" in output and "# supervisor.DC0_C1 will be created" in output
@@ -54,8 +50,13 @@ def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(fo
     assert control_plane == ["DC0_C0"] * 3 + ["DC0_C1", "DC0_C2", "DC0_C3"]  # one in each zone's cluster
     assert [seen["rules"][cluster] for cluster in ("DC0_C1", "DC0_C2", "DC0_C3")] == [[], [], []]  # a DRS rule binds VMs of one cluster
     nodes = {name: cluster for cluster, name in seen["vms"] if name.startswith("capi-platform-")}
-    assert [cluster for name, cluster in nodes.items() if "-pinned-" in name] == ["DC0_C3"]
-    assert sorted(cluster for name, cluster in nodes.items() if "-spread-" in name) == ["DC0_C1", "DC0_C2", "DC0_C3"]
+    assert [cluster for name, cluster in nodes.items() if "-zone-c-workers-" in name] == ["DC0_C3"]  # failure_domain: zone-c
+    spread = sorted(cluster for name, cluster in nodes.items() if "-workers-" in name and "-zone-c-workers-" not in name)
+    assert spread == ["DC0_C1", "DC0_C2", "DC0_C3"]
+    # Every node carries its zone as VM Operator labels it, placed by a pool's zone or by the Supervisor.
+    objects = [vm for vm in supervisor_virtual_machine_objects() if vm["metadata"]["name"].startswith("capi-platform-")]
+    assert len(objects) == len(nodes) == 5
+    assert all(vm["metadata"]["labels"][ZONE_LABEL] == vm["status"]["zone"] in ZONES for vm in objects), objects
 
     control.call("DELETE", "/requests")
     exit_code, output, errors = pacific("plan", "-detailed-exitcode", topology=zonal_topology)
@@ -69,7 +70,7 @@ def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(fo
     # The topology's zones are gone; what is left is the zone vCenter itself made for DC0_C0 when it enabled its
     # Supervisor on the cluster (enable_on_compute_cluster), which vCenter keeps.
     left = [item["zone"] for item in rest.request("GET", "/api/vcenter/consumption-domains/zones").json()["items"]]
-    assert [zone for zone in left if zone in {each["name"] for each in ZONES}] == [] and len(left) == 1
+    assert [zone for zone in left if zone in ZONES] == [] and len(left) == 1
 
 
 @pytest.mark.parametrize(
@@ -84,13 +85,9 @@ def test_a_three_zone_supervisor_is_built_changed_nothing_again_and_destroyed(fo
         ),
     ],
 )
-def test_zone_mistakes_are_refused_before_any_change(four_clusters, tmp_path, change, problem):
-    def both(document):
-        on_three_zones(document)
-        change(document)
-
-    four_clusters.call("DELETE", "/requests")
-    exit_code, output, errors = pacific("apply", "-auto-approve", topology=topology_with(tmp_path / "topology.yml", both))
+def test_zone_mistakes_are_refused_before_any_change(empty_lab, tmp_path, change, problem):
+    empty_lab.call("DELETE", "/requests")
+    exit_code, output, errors = pacific("apply", "-auto-approve", topology=topology_with(tmp_path / "topology.yml", change))
     assert exit_code == 1 and problem in errors, output + errors
     assert "Traceback" not in errors
-    assert [call for call in four_clusters.client_requests() if mutates(call)] == []
+    assert [call for call in empty_lab.client_requests() if mutates(call)] == []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .apimachinery import reviews
 from .apimachinery.resources import ResourceType, Scheme
 
 CRD_DIR = Path(__file__).resolve().parent / "crds"
@@ -111,6 +112,7 @@ def crd_types(path, served_versions):
             # Only the status subresource is served; MachineDeployment's scale is not.
             subresources=frozenset(k for k in (version.get("subresources") or {}) if k == "status"),
             storage_version=served_versions[0],
+            printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
         ))
     return types
 
@@ -145,11 +147,12 @@ def convert_virtual_machine(obj, to_version):
     return converted
 
 
-@functools.lru_cache(maxsize=1)
-def supervisor_scheme():
-    """The scheme of every kind the Supervisor serves (built once; its schemas are shared, read-only)."""
+@functools.lru_cache(maxsize=4)
+def supervisor_scheme(kubernetes_minor=26):
+    """The scheme of every kind a Supervisor of Kubernetes 1.`kubernetes_minor` serves (built once per version; its
+    schemas are shared, read-only)."""
     scheme = Scheme()
-    for resource in builtin_types():
+    for resource in builtin_types() + reviews.review_types(kubernetes_minor):
         scheme.add(resource)
     for file_name, versions in SERVED_CRDS.items():
         for resource in crd_types(CRD_DIR / file_name, versions):

@@ -16,6 +16,8 @@ deletes everything in it. Namespaces are kept in step on every change.
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 from ..pki import ensure_endpoint_certificate
 from .access import NamespaceAccess
@@ -23,8 +25,8 @@ from .admission import supervisor_admission
 from .apimachinery.garbage import GarbageCollector
 from .apimachinery.httpapi import ApiEndpoint, KubernetesApiServer
 from .apimachinery.namespaces import NamespaceController
-from .apimachinery.registry import Registry
-from .apimachinery.store import ObjectStore
+from .apimachinery.registry import BOOKMARK_SECONDS, Registry
+from .apimachinery.store import DEFAULT_HISTORY_SECONDS, ObjectStore
 from .directory import REMOVING, RUNNING
 from .guestclusters import GuestClusterController
 from .kinds import resource, supervisor_scheme
@@ -46,16 +48,24 @@ VERSION_INFO = {"major": "1", "minor": "26", "gitVersion": "v1.26.13+vmware.wcp.
                 "platform": "linux/amd64"}
 
 
+@dataclass(frozen=True)
+class WatchSettings:
+    """The API server's watch knobs, each a callable answering its current value (the lab's settings)."""
+
+    history_seconds: Callable[[], float] = lambda: DEFAULT_HISTORY_SECONDS
+    bookmark_seconds: Callable[[], float] = lambda: BOOKMARK_SECONDS
+
+
 class SupervisorService:
     def __init__(self, info, *, directory, state_dir, pki_dir, machines, time_scale, session_keys,
-                 record=None, fault=None, session_lifetime=SESSION_LIFETIME):
+                 record=None, fault=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings()):
         self.info = info
         self._all_machines = machines
         self.machines = machines.for_service()  # closed by stop(): see machines.py
         self.state_file = state_dir / f"supervisor-{info.id}.sqlite"
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.store = ObjectStore(self.state_file)
-        self.registry = Registry(supervisor_scheme(), self.store, supervisor_admission())
+        self.store = ObjectStore(self.state_file, history_seconds=watch.history_seconds)
+        self.registry = Registry(supervisor_scheme(int(VERSION_INFO["minor"])), self.store, supervisor_admission())
         self.mirror = NamespaceMirror(self.registry, directory, info)
         self.sessions = Sessions(session_keys, directory, audience=info.id, lifetime=session_lifetime)
         self.controllers = [
@@ -67,7 +77,7 @@ class SupervisorService:
         endpoint = ApiEndpoint(
             self.registry, VERSION_INFO, authenticate=self.sessions.authenticate,
             authorize=NamespaceAccess(directory, info.id).authorize, record=record,
-            extra_routes={"/wcp/login": ("login", self.sessions.login)}, fault=fault)
+            extra_routes={"/wcp/login": ("login", self.sessions.login)}, fault=fault, bookmark_seconds=watch.bookmark_seconds)
         certificate, key = ensure_endpoint_certificate(info.host, pki_dir)
         try:
             self.server = KubernetesApiServer((info.host, info.port), certificate, key, endpoint)
@@ -118,13 +128,13 @@ class SupervisorService:
 
 class SupervisorFleet:
     def __init__(self, directory, *, state_dir, pki_dir, machines, time_scale, record=None, fault=None,
-                 on_change=None, session_lifetime=SESSION_LIFETIME):
+                 on_change=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings()):
         self.directory = directory
         self.state_dir = state_dir
         self.session_keys = SessionKeys(state_dir / "session.key")
         self._service_options = dict(directory=directory, state_dir=state_dir, pki_dir=pki_dir, machines=machines,
                                      time_scale=time_scale, session_keys=self.session_keys, record=record,
-                                     fault=fault, session_lifetime=session_lifetime)
+                                     fault=fault, session_lifetime=session_lifetime, watch=watch)
         self._on_change = on_change  # callable(endpoints()) when the set of Supervisors changes
         self._services = {}
         self._failed = {}  # supervisor id -> monotonic time of the last failed start

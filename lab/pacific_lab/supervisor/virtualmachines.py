@@ -6,8 +6,8 @@ cluster and role, so that control plane nodes spread over hosts) and the
 status gets its identity (`uniqueID`, `biosUUID`, `host`); after the boot
 time it is Ready with an address. On a Supervisor on vSphere Zones the VM
 goes to the cluster of the zone its `topology.kubernetes.io/zone` label names,
-else of the zone with the fewest VMs of its node group (the lab's choice), and
-`status.zone` says which. Deleting the object deletes the VM, then
+else of the zone with the fewest VMs of its node group (the lab's choice), which
+then becomes its label; `status.zone` says it too. Deleting the object deletes the VM, then
 drops the finalizer. A periodic resync puts back VMs that vcsim lost (vcsim
 keeps nothing across a lab restart).
 """
@@ -108,6 +108,12 @@ class VirtualMachineController:
                                f'zone "{zone}" is not a zone of this Supervisor (zones: {", ".join(dict(self.supervisor.zones))})')
             self._write_status(vm)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        if zone and (metadata.get("labels") or {}).get(ZONE_LABEL) != zone:
+            # As VM Operator does after a zone placement: the zone becomes the VM's label (immutable from then on),
+            # so a create that fails later keeps its zone on the next attempt. The update queues the VM again.
+            metadata.setdefault("labels", {})[ZONE_LABEL] = zone
+            self.registry.update(self.vms, metadata["namespace"], metadata["name"], vm, VM_OPERATOR)
+            return None
         facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm, cluster, peers), cluster))
         status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
                       host=facts.host, powerState="PoweredOn")
@@ -145,11 +151,11 @@ class VirtualMachineController:
         if not zones:
             return "", self.supervisor.cluster
         labels = vm["metadata"].get("labels") or {}
-        zone = labels.get(ZONE_LABEL) or (vm.get("status") or {}).get("zone")
+        zone = _zone_of(vm)
         if not zone:
             # Spread each node group (the control plane, a pool) over the zones.
             group = labels.get(GROUP_LABEL)
-            placed = collections.Counter((p.get("status") or {}).get("zone") for p in _same_role(vm, peers)
+            placed = collections.Counter(_zone_of(p) for p in _same_role(vm, peers)
                                          if (p["metadata"].get("labels") or {}).get(GROUP_LABEL) == group)
             zone = min(zones, key=lambda name: (placed[name], name))
         return zone, zones.get(zone)
@@ -219,6 +225,11 @@ class VirtualMachineController:
     def _write_status(self, vm):
         metadata = vm["metadata"]
         self.registry.update(self.vms, metadata["namespace"], metadata["name"], vm, VM_OPERATOR, subresource="status")
+
+
+def _zone_of(vm):
+    """The zone a VM was placed in: its label (set before its VM is made), else its status."""
+    return (vm["metadata"].get("labels") or {}).get(ZONE_LABEL) or (vm.get("status") or {}).get("zone")
 
 
 def _same_role(vm, peers):

@@ -16,6 +16,10 @@ KNOBS = {
     "supervisor_enable_seconds": ("LAB_SUPERVISOR_ENABLE_SECONDS", 600.0, 0.0),
     "supervisor_disable_seconds": ("LAB_SUPERVISOR_DISABLE_SECONDS", 300.0, 0.0),
     "supervisor_resize_seconds": ("LAB_SUPERVISOR_RESIZE_SECONDS", 300.0, 0.0),
+    # Real seconds, the Supervisors' API servers: changes kept for watches (etcd's compaction interval), and
+    # between the bookmarks of a watch that asks for them.
+    "watch_history_seconds": ("LAB_WATCH_HISTORY_SECONDS", 300.0, 0.0),
+    "watch_bookmark_seconds": ("LAB_WATCH_BOOKMARK_SECONDS", 60.0, 0.1),
 }
 
 

@@ -152,6 +152,7 @@ class WorkloadManagement:
         self._sleep = sleep
         self._catalog = catalog or Catalog(rest)
         self._zone_clusters = {}  # cluster moid -> the moids of its zonal Supervisor's clusters (from on_zones)
+        self._zones_by_cluster = None  # cluster moid -> its Supervisor's zones (live_zones), read on first use
 
     # -- read -----------------------------------------------------------------
 
@@ -177,13 +178,24 @@ class WorkloadManagement:
         return replace(spec, cluster=self._catalog.name_of(CLUSTER, cluster_ids[0]))
 
     def live_zones(self, cluster_id):
-        """The zones of the Supervisor that runs on ``cluster_id``, in vCenter's order (the Supervisors' summaries and topologies)."""
+        """The zones of the Supervisor that runs on ``cluster_id``, in vCenter's order."""
+        if self._zones_by_cluster is None:
+            self._zones_by_cluster = self._read_zones_by_cluster()
+        return self._zones_by_cluster.get(cluster_id, [])
+
+    def _read_zones_by_cluster(self):
+        """``{cluster moid: [zone]}`` of every Supervisor: one list of summaries, then each one's topology in parallel
+        (a summary names no cluster). Read once per client, however many Supervisors run on zones."""
         items = (self._rest.get(f"{SUPERVISORS_PATH}/summaries", what="list the Supervisors") or {}).get("items", [])
-        for item in items:
-            topology = self._rest.get(f"{SUPERVISORS_PATH}/{item['supervisor']}/topology", what=f"read the zones of Supervisor '{item['info']['name']}'")
-            if any(cluster_id in place["clusters"] for place in topology or ()):
-                return [place["zone"] for place in topology]
-        return []
+
+        def topology(item):
+            return self._rest.get(f"{SUPERVISORS_PATH}/{item['supervisor']}/topology", what=f"read the zones of Supervisor '{item['info']['name']}'") or []
+
+        if not items:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(items))) as pool:
+            topologies = list(pool.map(topology, items))
+        return {cluster: [place["zone"] for place in places] for places in topologies for place in places for cluster in place["clusters"]}
 
     def read(self, cluster):
         """The cluster named ``cluster`` and its Supervisor; NotFoundError lists the known clusters."""
@@ -394,6 +406,7 @@ class WorkloadManagement:
         path = f"{CLUSTERS_PATH}/{state.cluster_id}"
         deadline = self._clock() + spec.wait_timeout
         changed = False
+        self._zones_by_cluster = None  # what runs where may change: read again by a later plan
         try:
             if plan.settle:
                 state = self._wait(state, lambda s: s.status != plan.settle, deadline, f"{plan.settle} to end")

@@ -144,6 +144,11 @@ def gone(message):
     return ApiError(410, "Expired", message)
 
 
+def resource_version_too_large(message):
+    """504 for a list at a resourceVersion the store has not reached (the API server waits 3 s, then answers this)."""
+    return ApiError(504, "Timeout", message, causes=[Cause("ResourceVersionTooLarge", "Too large resource version")], retry_after=1)
+
+
 def unprocessable_patch(message):
     """422 for a patch that cannot be applied to the object (a failed JSON patch `test`, a missing path)."""
     return ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {message}")

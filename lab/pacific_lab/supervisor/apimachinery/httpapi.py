@@ -5,10 +5,12 @@
     /api/v1/[namespaces/<ns>/]<plural>[/<name>[/<sub>]]      core objects
     /apis/<g>/<v>/[namespaces/<ns>/]<plural>[/<name>[/<sub>]]
 
+    /openapi/v2  /openapi/v3  /openapi/v3/<api|apis/...>        OpenAPI (openapi.py)
+
 Authentication, authorization, extra routes (the Supervisor's /wcp/login)
 and the request log are hooks of `ApiEndpoint`, so this module knows nothing
-about vSphere. `/openapi/v2` and `/openapi/v3` are not served (404): the
-official client and kubernetes.core do not need them.
+about vSphere. A get or list answers a Table when the Accept header asks for
+one (tables.py); the self-review kinds are answered, not stored (reviews.py).
 """
 
 import json
@@ -19,19 +21,22 @@ import struct
 import sys
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import errors
-from .registry import APPLY_PATCH, ListOptions, WriteOptions
+from . import errors, protobuf, reviews, tables
+from .openapi import OpenApi
+from .registry import APPLY_PATCH, BOOKMARK_SECONDS, ListOptions, WriteOptions
 
 log = logging.getLogger("pacific_lab.supervisor.http")
 
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"  # what client-go asks /openapi/v2 for
+PROTOBUF_V2_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"  # what the API server answers
 MAX_BODY = 3 * 1024 * 1024  # the API server's request size limit
 DEFAULT_WATCH_SECONDS = 1800
 
@@ -63,6 +68,7 @@ class ApiEndpoint:
     extra_routes: Optional[dict] = None  # path -> (operation, callable(handler) -> (code, body dict))
     # Fault injection: (operation, path) -> "503", "reset" (drop the connection) or None (serve it).
     fault: Optional[Callable] = None
+    bookmark_seconds: Callable = lambda: BOOKMARK_SECONDS  # between the bookmarks of a watch that asks for them
 
 
 class DropConnection(Exception):
@@ -77,6 +83,7 @@ class KubernetesApiServer(ThreadingHTTPServer):
         self.endpoint = endpoint
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ssl_context.load_cert_chain(certificate, key)
+        self.openapi = OpenApi(endpoint.registry.scheme, endpoint.version_info.get("gitVersion", ""))
         self.stopping = threading.Event()  # ends open watches
         # Open connections, ended with the server: an API server that goes away (a disabled Supervisor)
         # leaves no keep-alive connection served by its old self.
@@ -165,11 +172,16 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                     operation = "discovery"
                     self._inject_fault(operation)
                     self._send_json(200, discovery)
+                elif self.route_path == "/openapi" or self.route_path.startswith("/openapi/"):
+                    operation = "openapi"
+                    self._inject_fault(operation)
+                    self._openapi()
                 else:
                     target = self._target()
                     operation = target.verb
                     self._inject_fault(operation)
-                    endpoint.authorize(self.caller, target)
+                    if not reviews.is_review(target.resource):  # every authenticated user may ask about itself
+                        endpoint.authorize(self.caller, target)
                     self._serve(target)
         except DropConnection:
             self.close_connection = True
@@ -240,11 +252,13 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         self.sent_status = code
 
     def _send_text(self, code, text):
+        self._send_bytes(code, text.encode(), "text/plain; charset=utf-8")
+
+    def _send_bytes(self, code, payload, content_type):
         if self.answer_lost:
             return self._lose_answer(code)
-        payload = text.encode()
         self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":
@@ -277,6 +291,19 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         if document is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         return document
+
+    def _openapi(self):
+        if self.command not in ("GET", "HEAD"):
+            raise errors.method_not_allowed()
+        openapi = self.server.openapi
+        if self.route_path == "/openapi/v2":
+            if PROTOBUF_V2 in self.headers.get("Accept", ""):
+                return self._send_bytes(200, openapi.v2_protobuf(), PROTOBUF_V2_CONTENT_TYPE)
+            return self._send_json(200, openapi.v2())
+        if self.route_path == "/openapi/v3":
+            return self._send_json(200, openapi.v3_index())
+        document = openapi.v3(self.route_path.removeprefix("/openapi/v3/")) if self.route_path.startswith("/openapi/v3/") else None
+        self._send_json(200, self._found(document))
 
     # ---- resources ---------------------------------------------------------------------
 
@@ -344,7 +371,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             raise errors.bad_request(f"limit must be an integer: {error}") from error
         return ListOptions(label_selector=self.query.get("labelSelector", ""),
                            field_selector=self.query.get("fieldSelector", ""), limit=limit,
-                           continue_token=self.query.get("continue", ""))
+                           continue_token=self.query.get("continue", ""),
+                           resource_version=self.query.get("resourceVersion", ""),
+                           resource_version_match=self.query.get("resourceVersionMatch", ""))
 
     def _decode(self, raw, content_type):
         if not raw:
@@ -361,12 +390,17 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         resource, namespace, name = target.resource, target.namespace, target.name
         raw = self.body
         if target.verb == "get":
-            return self._send_json(200, registry.get(resource, namespace, name))
+            return self._send_json(200, self._as_asked(resource, registry.get(resource, namespace, name)))
         if target.verb == "list":
-            return self._send_json(200, registry.list(resource, namespace or None, self._list_options()))
+            return self._send_json(200, self._as_asked(resource, registry.list(resource, namespace or None, self._list_options())))
         if target.verb == "watch":
             return self._watch(target)
         content_type = self._content_type() or "application/json"
+        if reviews.is_review(resource):
+            if target.verb != "create":
+                raise errors.method_not_allowed()
+            body = reviews.from_protobuf(raw) if content_type == protobuf.KUBERNETES_PROTOBUF else self._decode(raw, content_type)
+            return self._send_json(201, reviews.answer(resource, body, self.caller, registry.scheme, self._allowed))
         if target.verb in ("create", "update") and content_type not in ("application/json", "application/yaml"):
             raise errors.unsupported_media_type(["application/json", "application/yaml"])
         if target.verb == "create":
@@ -389,6 +423,21 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                                                      self._write_options(delete_options), self._list_options())
         self._send_json(outcome.code, outcome.body, outcome.warnings)
 
+    def _allowed(self, target):
+        """Whether the caller may do `target` (a request asked about, not made), as the authorizer says."""
+        try:
+            self.server.endpoint.authorize(self.caller, target)
+        except errors.ApiError:
+            return False
+        return True
+
+    def _as_asked(self, resource, found):
+        """`found` as the Accept header asks: a Table (kubectl get) or the object / list itself."""
+        version = tables.wanted_table_version(self.headers.get("Accept"))
+        if version is None:
+            return found
+        return tables.table(resource, found, version, self.query.get("includeObject") or "Metadata")
+
     def _watch(self, target):
         registry = self.server.endpoint.registry
         try:
@@ -399,9 +448,11 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         if since and not since.isdigit():
             raise errors.bad_request(f"invalid resourceVersion {since!r}")
         options = self._list_options()
-        registry.list(target.resource, target.namespace or None, options)  # bad selectors fail before the 200
+        # Bad selectors fail before the 200 (the list is of the latest: a watch from an old version is not a list).
+        registry.list(target.resource, target.namespace or None, replace(options, resource_version="", resource_version_match=""))
         events = registry.watch(target.resource, target.namespace or None, options, since, self.server.stopping,
-                                timeout, bookmarks=_flag(self.query.get("allowWatchBookmarks")))
+                                timeout, bookmarks=_flag(self.query.get("allowWatchBookmarks")),
+                                bookmark_seconds=self.server.endpoint.bookmark_seconds())
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")

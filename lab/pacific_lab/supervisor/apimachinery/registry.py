@@ -31,6 +31,8 @@ from typing import Optional
 from . import errors, fieldmanager, meta, patch, schema, selectors
 from .store import AlreadyStored, HistoryExpired, NotStored, StaleRevision
 
+BOOKMARK_SECONDS = 60.0  # the API server's bookmarkFrequency
+
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
@@ -78,6 +80,8 @@ class ListOptions:
     field_selector: str = ""
     limit: int = 0
     continue_token: str = ""
+    resource_version: str = ""  # "": the latest; "0": any; N: not older than N, or exactly N with match "Exact"
+    resource_version_match: str = ""  # "", "NotOlderThan" or "Exact"
 
 
 @dataclass
@@ -131,6 +135,14 @@ class Registry:
     def list(self, resource, namespace=None, options=None):
         options = options or ListOptions()
         items, revision = self.store.list(resource.resource_key, namespace)
+        asked = _asked_revision(options)
+        if asked is not None and asked > revision:
+            raise errors.resource_version_too_large(f"Too large resource version: {asked}, current: {revision}")
+        if asked is not None and options.resource_version_match == "Exact" and asked < revision:
+            try:
+                items, revision = self.store.list_at(resource.resource_key, namespace, asked), asked
+            except HistoryExpired:
+                raise errors.gone(f"The resourceVersion for the provided list is too old: {asked}") from None
         matches = self._matcher(resource, options)
         items = [self.scheme.convert(item, resource) for item in items if matches(item)]
         list_meta = {"resourceVersion": str(revision)}
@@ -149,11 +161,14 @@ class Registry:
                 item.pop("kind", None)
         return {"apiVersion": resource.api_version, "kind": resource.list_kind, "metadata": list_meta, "items": items}
 
-    def watch(self, resource, namespace, options, resource_version, stop, timeout, bookmarks=False):
+    def watch(self, resource, namespace, options, resource_version, stop, timeout, bookmarks=False,
+              bookmark_seconds=BOOKMARK_SECONDS):
         """Yield watch events (`{"type", "object"}`) until `timeout` seconds pass or `stop` is set.
 
         Without a resourceVersion (or with "0") the current objects come first
-        as ADDED events, as the API server's watch cache sends them.
+        as ADDED events, as the API server's watch cache sends them. With
+        `bookmarks`, a BOOKMARK every `bookmark_seconds` and one 2 s before the
+        watch ends, as the API server's cacher (`nextBookmarkTime`) sends them.
         """
         matches = self._matcher(resource, options)
         if resource_version in ("", "0", None):
@@ -167,6 +182,7 @@ class Registry:
             except ValueError as error:
                 raise errors.bad_request(f"invalid resourceVersion {resource_version!r}") from error
         deadline = _Deadline(timeout)
+        next_bookmark = _next_bookmark(deadline, bookmark_seconds)
         while not stop.is_set() and not deadline.passed():
             try:
                 events = self.store.events_after(revision)
@@ -183,10 +199,15 @@ class Registry:
                     continue
                 if matches(obj):
                     yield {"type": event.type, "object": self.scheme.convert(obj, resource)}
-            if not events and not self.store.wait_for_change(revision, min(1.0, deadline.left())) and bookmarks:
-                # A quiet second: tell the client how far it is, so that it can resume from there.
+            if bookmarks and next_bookmark is not None and time.monotonic() >= next_bookmark:
+                # Tell the client how far it is, so that it can resume from there without a relist.
+                revision = max(revision, self.store.revision)
                 yield {"type": "BOOKMARK", "object": {"apiVersion": resource.api_version, "kind": resource.kind,
-                                                      "metadata": {"resourceVersion": str(self.store.revision)}}}
+                                                      "metadata": {"resourceVersion": str(revision)}}}
+                next_bookmark = _next_bookmark(deadline, bookmark_seconds)
+            if not events:
+                wake = deadline.left() if next_bookmark is None or not bookmarks else next_bookmark - time.monotonic()
+                self.store.wait_for_change(revision, max(0.0, min(wake, deadline.left())))
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -571,6 +592,32 @@ def _decode_continue(token):
     except (ValueError, TypeError) as error:
         raise errors.bad_request(f"invalid continue token: {error}") from error
     return (namespace, name)
+
+
+def _asked_revision(options):
+    """The resourceVersion a list names (None: the latest, or any for "0"); 400 on a combination the API server refuses."""
+    version, match = options.resource_version, options.resource_version_match
+    if match not in ("", "NotOlderThan", "Exact"):
+        raise errors.bad_request(f'resourceVersionMatch: Unsupported value: "{match}": supported values: "Exact", "NotOlderThan", ""')
+    if match and not version:
+        raise errors.bad_request("resourceVersionMatch is forbidden unless resourceVersion is provided")
+    if match and options.continue_token:
+        raise errors.bad_request("resourceVersionMatch is forbidden when continue is provided")
+    if match == "Exact" and version == "0":
+        raise errors.bad_request('resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+    if version in ("", "0"):
+        return None
+    if not version.isdigit():
+        raise errors.bad_request(f"invalid resourceVersion {version!r}")
+    return int(version)
+
+
+def _next_bookmark(deadline, every):
+    """When the next bookmark is due: in `every` seconds, or 2 s before the watch ends if that is sooner; None when
+    the watch ends before."""
+    now = time.monotonic()
+    due = min(now + every, now + deadline.left() - 2.0)
+    return due if due >= now else None
 
 
 class _Deadline:

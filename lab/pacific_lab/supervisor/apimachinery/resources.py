@@ -33,6 +33,8 @@ class ResourceType:
     verbs: tuple = ALL_VERBS
     # Field selectors beyond metadata.name / metadata.namespace: selector name -> dotted path.
     selectable_fields: tuple = ()
+    # A CRD version's additionalPrinterColumns ({name, type, jsonPath, ...}), for Table output.
+    printer_columns: tuple = ()
 
     @property
     def api_version(self):

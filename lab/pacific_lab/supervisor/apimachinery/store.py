@@ -5,19 +5,24 @@ Like etcd behind a real API server: every write bumps one revision counter and
 stamps the object's `metadata.resourceVersion` with it; a write that expects
 another revision fails (`StaleRevision`), which the registry turns into 409.
 Objects are cached in memory and written through, so a restarted lab finds
-them again. Recent changes are kept in memory for watches; a watch from
-before that window is told it expired (410), as etcd compaction would.
+them again. Changes of the last `history_seconds` (real seconds, the lab's
+`watch_history_seconds`, 5 minutes by default: the API server's etcd
+compaction interval) are kept in memory for watches and for lists at an
+exact resourceVersion; older ones are compacted, and asking for them is told
+it expired (410), as etcd compaction would.
 """
 
 import collections
 import json
 import sqlite3
 import threading
-from typing import NamedTuple
+import time
+from typing import NamedTuple, Optional
 
 from . import meta
 
-HISTORY_LENGTH = 10_000
+DEFAULT_HISTORY_SECONDS = 300.0  # kube-apiserver --etcd-compaction-interval
+MAX_HISTORY = 100_000  # changes kept at most whatever the window, to bound the lab's memory
 
 
 class Event(NamedTuple):
@@ -25,6 +30,8 @@ class Event(NamedTuple):
     type: str  # ADDED, MODIFIED, DELETED
     resource_key: str
     object: dict
+    previous: Optional[dict] = None  # the object before a MODIFIED or DELETED change
+    at: float = 0.0  # time.monotonic() of the change
 
 
 class StaleRevision(Exception):
@@ -44,7 +51,8 @@ class HistoryExpired(Exception):
 
 
 class ObjectStore:
-    def __init__(self, path):
+    def __init__(self, path, history_seconds=lambda: DEFAULT_HISTORY_SECONDS):
+        self._history_seconds = history_seconds  # callable: the window is a setting of the running lab
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS objects (resource TEXT, namespace TEXT, name TEXT, body TEXT, "
                          "PRIMARY KEY (resource, namespace, name))")
@@ -57,7 +65,7 @@ class ObjectStore:
             self._objects[(resource, namespace, name)] = json.loads(body)
         row = self._db.execute("SELECT value FROM state WHERE key = 'revision'").fetchone()
         self._revision = int(row[0]) if row else 0
-        self._history = collections.deque(maxlen=HISTORY_LENGTH)
+        self._history = collections.deque()
         self._history_start = self._revision  # changes after this revision are in _history
         self._listeners = []
 
@@ -121,15 +129,34 @@ class ObjectStore:
                 self._db.execute("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", key)
                 self._save_revision()
             del self._objects[key]
-            self._publish(Event(self._revision, "DELETED", resource_key, gone))
+            self._publish(Event(self._revision, "DELETED", resource_key, gone, current))
             return meta.deep_copy(gone)
 
     def events_after(self, revision):
         """Changes after `revision`, oldest first; HistoryExpired when they are no longer known."""
         with self._lock:
+            self._compact()
             if revision < self._history_start:
                 raise HistoryExpired(revision)
             return [event for event in self._history if event.revision > revision]
+
+    def list_at(self, resource_key, namespace, revision):
+        """`list()` as it was at `revision`: today's objects with the later changes undone; HistoryExpired when they
+        are no longer known. A revision not reached yet is answered as today's (the caller refuses it)."""
+        with self._lock:
+            later = self.events_after(revision)
+            objects = {key: obj for key, obj in self._objects.items() if key[0] == resource_key}
+            for event in reversed(later):
+                if event.resource_key != resource_key:
+                    continue
+                key = _key(resource_key, event.object)
+                if event.previous is None:
+                    objects.pop(key, None)
+                else:
+                    objects[key] = event.previous
+            items = [meta.deep_copy(obj) for (_, ns, _), obj in objects.items() if namespace is None or ns == namespace]
+        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return items
 
     def wait_for_change(self, revision, timeout):
         """Block until a change after `revision` (or `timeout` seconds); True when there is one."""
@@ -158,20 +185,27 @@ class ObjectStore:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)", (*key, json.dumps(stored)))
             self._save_revision()
+        previous = self._objects.get(key)
         self._objects[key] = stored
-        self._publish(Event(self._revision, event_type, key[0], meta.deep_copy(stored)))
+        self._publish(Event(self._revision, event_type, key[0], meta.deep_copy(stored), previous))
         return meta.deep_copy(stored)
 
     def _save_revision(self):
         self._db.execute("INSERT OR REPLACE INTO state VALUES ('revision', ?)", (str(self._revision),))
 
     def _publish(self, event):
-        self._history.append(event)
-        if len(self._history) == self._history.maxlen:
-            self._history_start = self._history[0].revision - 1
+        self._history.append(event._replace(at=time.monotonic()))
+        self._compact()
         self._changed.notify_all()
         for callback in self._listeners:
             callback(event)
+
+
+    def _compact(self):
+        """Forget the changes older than the window, as etcd compaction does."""
+        oldest = time.monotonic() - self._history_seconds()
+        while self._history and (self._history[0].at < oldest or len(self._history) > MAX_HISTORY):
+            self._history_start = self._history.popleft().revision
 
 
 def _key(resource_key, obj):

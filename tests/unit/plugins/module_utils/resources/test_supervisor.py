@@ -558,3 +558,33 @@ def test_list_of_one_cluster(wcp, vim, workload_management):
         workload_management.list("C9")
     assert workload_management.describe([]) == []
     assert vim.retrievals == 0
+
+
+class FakeSupervisorsApi:
+    """vCenter 8's Supervisors summaries and topologies: one Supervisor on three zones, one on a cluster of its own."""
+
+    TOPOLOGIES = {
+        "sv-zonal": [{"zone": f"zone-{letter}", "clusters": [f"domain-c{index}"]} for index, letter in enumerate("abc", 1)],
+        "sv-single": [{"zone": "zone-domain-c4", "clusters": ["domain-c4"]}],
+    }
+
+    def __init__(self):
+        self.calls = []
+
+    def get(self, path, *, params=None, what=None):
+        self.calls.append(path)
+        if path == f"{SUPERVISORS_PATH}/summaries":
+            return {"items": [{"supervisor": supervisor, "info": {"name": supervisor}} for supervisor in self.TOPOLOGIES]}
+        return copy.deepcopy(self.TOPOLOGIES[path.split("/")[-2]])
+
+
+def test_the_zones_of_every_supervisor_are_read_once_however_many_are_asked_for():
+    rest = FakeSupervisorsApi()
+    wcp = WorkloadManagement(rest, vim_session=None)
+
+    assert wcp.live_zones("domain-c1") == ["zone-a", "zone-b", "zone-c"]
+    assert wcp.live_zones("domain-c3") == ["zone-a", "zone-b", "zone-c"]  # any of its clusters names the Supervisor
+    assert wcp.live_zones("domain-c4") == ["zone-domain-c4"]
+    assert wcp.live_zones("domain-c9") == []
+    # One list of summaries and one topology per Supervisor, not one pass over them per question.
+    assert sorted(rest.calls) == sorted([f"{SUPERVISORS_PATH}/summaries", f"{SUPERVISORS_PATH}/sv-zonal/topology", f"{SUPERVISORS_PATH}/sv-single/topology"])
