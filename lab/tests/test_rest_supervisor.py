@@ -80,8 +80,11 @@ def test_info_and_summary(rest, supervisor, lab):  # noqa: F811
     assert info["load_balancers"][0]["id"] == "haproxy"
     assert "password" not in str(info)  # secrets are never returned
     summary = next(s for s in rest.get(f"{MANAGEMENT}/clusters") if s["cluster"] == cluster)
+    stats = summary.pop("stats")  # Clusters.Stats, required: the cluster's hosts and datastores as vcsim has them
     assert summary == {"cluster": cluster, "cluster_name": clusters(rest)[0]["name"],
                        "config_status": "RUNNING", "kubernetes_status": "READY"}
+    assert 0 <= stats["cpu_used"] <= stats["cpu_capacity"] and 0 <= stats["memory_used"] <= stats["memory_capacity"]
+    assert 0 <= stats["storage_used"] <= stats["storage_capacity"] and stats["storage_capacity"] > 0
 
 
 def test_enabling_an_enabled_cluster_is_already_exists(rest, supervisor):  # noqa: F811

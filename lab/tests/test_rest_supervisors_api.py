@@ -128,10 +128,35 @@ def test_enable_on_compute_cluster_runs_a_supervisor_on_a_zone(rest, fresh):  # 
     (place,) = rest.get(f"{SUPERVISORS}/{supervisor}/topology")
     assert place == {"zone": f"zone-{cluster}", "clusters": [cluster]}  # made for the cluster, which had none
     assert rest.get(f"{ZONES}/cluster/{place['zone']}/associations") == [cluster]
+    (listed,) = rest.get(f"{MANAGEMENT}/clusters")
+    assert set(listed) == set(ANSWERS["Clusters.Summary"]["fields"])
+    assert set(listed["stats"]) == set(ANSWERS["Clusters.Stats"]["fields"]) and listed["stats"] == item["info"]["stats"]
+    assert listed["stats"]["cpu_capacity"] > 0 and listed["stats"]["memory_capacity"] > 0 and listed["stats"]["storage_capacity"] > 0
     info = rest.get(f"{MANAGEMENT}/clusters/{cluster}")
     assert (info["size_hint"], info["service_cidr"]) == ("TINY", {"address": "10.96.0.0", "prefix": 23})
     assert "haproxy-secret" not in json.dumps(info)
     assert rest.request("GET", f"{SUPERVISORS}/no-such-supervisor/summary").status_code == 404
+
+
+def test_cluster_compatibility_reports_what_enable_refuses(rest, control, fresh):  # noqa: F811
+    listed = rest.get(f"{MANAGEMENT}/cluster-compatibility", params={"network_provider": "VSPHERE_NETWORK"})
+    assert all(set(item) == set(ANSWERS["ClusterCompatibility.Summary"]["fields"]) for item in listed)
+    assert {item["cluster"]: item["compatible"] for item in listed} == {each["cluster"]: True for each in clusters(rest)}
+    # vcsim 0.24 keeps DRS on whatever ReconfigureComputeResource asks; a cluster of two hosts is one vSphere refuses too.
+    control.call("POST", "/reset", {"hosts": 2})
+    rest.login()  # a reset ends every session
+    try:
+        cluster, name = clusters(rest)[0]["cluster"], clusters(rest)[0]["name"]
+        (found,) = [item for item in rest.get(f"{MANAGEMENT}/cluster-compatibility") if item["cluster"] == cluster]
+        assert found["compatible"] is False
+        assert [reason["default_message"] for reason in found["incompatibility_reasons"]] == [
+            f"cluster '{name}' has 2 hosts; the control plane needs 3"]
+        assert rest.get(f"{MANAGEMENT}/cluster-compatibility", params={"compatible": "true"}) == []
+        assert error_fields(_enable(rest, cluster, enable_on_compute_cluster_spec(rest))) == {"cluster"}
+    finally:
+        control.call("POST", "/reset")
+        rest.login()
+    assert rest.request("GET", f"{MANAGEMENT}/cluster-compatibility", params={"network_provider": "NOPE"}).status_code == 400
 
 
 def test_zones_hold_one_cluster_each_and_outlive_no_supervisor(rest, fresh):  # noqa: F811

@@ -133,6 +133,12 @@ def test_a_capi_cluster_is_applied_listed_with_its_columns_and_deleted(kubectl, 
     header, row = kubectl("get", "clusters.cluster.x-k8s.io").stdout.splitlines()
     assert header.split()[:2] == ["NAME", "CLUSTERCLASS"] and "PHASE" in header.split()
     assert row.split()[:3] == ["capi-kubectl", "tanzukubernetescluster", "Provisioned"]
+    # The MachineDeployment's scale subresource (its CRD declares one), as `kubectl scale` uses it.
+    scaled = kubectl("scale", "machinedeployment/capi-kubectl-node-pool-1", "--replicas=2").stdout.strip()
+    assert scaled == "machinedeployment.cluster.x-k8s.io/capi-kubectl-node-pool-1 scaled"
+    path = f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{supervisor.namespace}/machinedeployments/capi-kubectl-node-pool-1/scale"
+    read = json.loads(kubectl("get", "--raw", path).stdout)
+    assert (read["kind"], read["apiVersion"], read["status"]["replicas"]) == ("Scale", "autoscaling/v1", 1)
     wide = kubectl("get", "virtualmachines", "-o", "wide").stdout.splitlines()
     assert "POWER-STATE" in wide[0].split() and len(wide) == 3  # header, control plane, worker
     kubectl("delete", "-f", str(manifest), "--wait=true", "--timeout=120s")

@@ -23,6 +23,8 @@ description:
   - Every option is checked before the first change. Malformed addresses, CIDRs and masks, overlapping ranges,
     too few management addresses and unknown clusters, networks, storage policies or content libraries fail
     the task, which names the option, the value and what is allowed.
+  - Before enabling, the module reads vCenter's compatibility of the clusters with Workload Management (one call
+    for all of them) and refuses a cluster vCenter reports incompatible, with vCenter's reasons, before any change.
   - NSX-T networking (C(NSXT_CONTAINER_PLUGIN)) is not supported.
   - On vCenter 8 the module enables through the Supervisors API (C(enable_on_compute_cluster)), with the same
     options; on vCenter 7.0 through the Clusters API. It reads the vCenter version once, and only when it enables.

@@ -1,12 +1,12 @@
-"""The example topology on a lab that is vCenter 7.0.3, beside the vCenter 8.0.3 one: without its vSphere Zones (its
-second Supervisor on cluster DC0_C1), built through the Clusters API (vCenter 7 has no Supervisors API), planned again
-with no change, destroyed; with them, refused before any change."""
+"""The example topology without its vSphere Zones (its second Supervisor on cluster DC0_C1), on the vCenter 8.0.3 lab
+and on a 7.0.3 lab beside it: built through the Supervisors API on 8.0.3 and the Clusters API on 7.0.3 (it has no
+Supervisors API), planned again with no change, destroyed; with its zones, refused on 7.0.3 before any change."""
 
 import os
 import subprocess
 
 import pytest
-from pacific_support import ROOT, RUN_DIR, lab_access, mutates, pacific, topology_with
+from pacific_support import ROOT, RUN_DIR, Control, lab_access, mutates, pacific, topology_with
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +33,39 @@ def without_zones(document):
                     pool.pop("failure_domain", None)
 
 
-def test_on_vcenter_7_the_example_builds_through_the_clusters_api_changes_nothing_again_and_tears_down(lab_7, tmp_path):
-    run_dir, control = lab_7
-    on_lab_7 = {"topology": topology_with(tmp_path / "topology.yml", without_zones, source=run_dir / "topology.yml"), "run_dir": run_dir}
+@pytest.fixture
+def lab_8():
+    control = Control()
+    control.call("POST", "/reset")
+    control.call("POST", "/time-scale", {"scale": 0.01})
+    control.call("DELETE", "/requests")
+    yield RUN_DIR, control
+    control.call("POST", "/reset")
 
-    exit_code, output, errors = pacific("apply", "-auto-approve", **on_lab_7)
+
+@pytest.mark.parametrize("release, enables", [
+    ("8.0.3", ["namespace_management.supervisors.enable_on_compute_cluster"] * 2),
+    ("7.0.3", ["namespace_management.clusters.enable"] * 2),
+])
+def test_the_example_without_zones_builds_through_the_api_of_its_vcenter_changes_nothing_again_and_tears_down(
+        release, enables, request, tmp_path):
+    run_dir, control = request.getfixturevalue("lab_8" if release == "8.0.3" else "lab_7")
+    on_lab = {"topology": topology_with(tmp_path / "topology.yml", without_zones, source=run_dir / "topology.yml"), "run_dir": run_dir}
+
+    exit_code, output, errors = pacific("apply", "-auto-approve", **on_lab)
     assert exit_code == 0, output + errors
     assert "Apply complete! Resources: 11 added, 0 changed, 0 destroyed." in output
     operations = [call.get("operation") or "" for call in control.client_requests()]
-    assert operations.count("namespace_management.clusters.enable") == 2
-    assert [operation for operation in operations if operation.startswith(("namespace_management.supervisors", "consumption_domains"))] == []
+    assert sorted(operation for operation in operations if operation.rsplit(".", 1)[-1].startswith("enable")) == enables
+    assert [operation for operation in operations if operation.startswith("consumption_domains")] == []
     assert operations.count("appliance.system.version.get") == 1
 
-    exit_code, output, errors = pacific("plan", "-detailed-exitcode", **on_lab_7)
+    exit_code, output, errors = pacific("plan", "-detailed-exitcode", **on_lab)
     assert (exit_code, output.strip()) == (0, "No changes. Your platform matches the topology."), output + errors
 
-    exit_code, output, errors = pacific("destroy", "-auto-approve", **on_lab_7)
+    exit_code, output, errors = pacific("destroy", "-auto-approve", **on_lab)
     assert exit_code == 0, output + errors
-    exit_code, output, _ = pacific("plan", "-detailed-exitcode", **on_lab_7)
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode", **on_lab)
     assert exit_code == 2 and "Plan: 11 to add, 0 to change, 0 to destroy." in output
 
 

@@ -62,7 +62,8 @@ class NamespaceAccess:
                                    subresource=target.subresource)
         role = self.role(caller, target.namespace)
         writing = verb not in READ_VERBS
-        if role is None or (writing and (ROLE_RANK[role] < ROLE_RANK[EDIT] or target.subresource
+        # A user scales what they may edit; `status` is the controllers' own.
+        if role is None or (writing and (ROLE_RANK[role] < ROLE_RANK[EDIT] or target.subresource == "status"
                                          or resource.kind in SYSTEM_OWNED_KINDS)):
             raise errors.forbidden(resource, target.name, target.namespace, caller.username, rbac_verb,
                                    subresource=target.subresource)

@@ -109,10 +109,10 @@ def crd_types(path, served_versions):
             group=spec["group"], version=version_name, kind=names["kind"], plural=names["plural"],
             namespaced=spec["scope"] == "Namespaced", schema=version["schema"]["openAPIV3Schema"],
             short_names=tuple(names.get("shortNames") or ()), categories=tuple(names.get("categories") or ()),
-            # Only the status subresource is served; MachineDeployment's scale is not.
-            subresources=frozenset(k for k in (version.get("subresources") or {}) if k == "status"),
+            subresources=frozenset(k for k in (version.get("subresources") or {}) if k in ("status", "scale")),
             storage_version=served_versions[0],
             printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
+            scale=(version.get("subresources") or {}).get("scale"),
         ))
     return types
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import requestlog
 from ..soap import SoapCall
-from . import errors, inventory
+from . import cluster_facts, errors, inventory
 
 log = logging.getLogger("pacific_lab.rest")
 
@@ -58,6 +58,8 @@ ROUTES = (
     Route("GET", "/api/content/library", None, "content.library.list", "list_libraries"),
     Route("GET", "/api/content/library/{library}", None, "content.library.get", "get_library", "library", LIBRARY),
     Route("GET", f"{MANAGEMENT}/clusters", None, "namespace_management.clusters.list", "list_supervisors"),
+    Route("GET", f"{MANAGEMENT}/cluster-compatibility", None, "namespace_management.cluster_compatibility.list",
+          "cluster_compatibility"),
     Route("GET", f"{MANAGEMENT}/clusters/{{cluster}}", None, "namespace_management.clusters.get",
           "get_supervisor", "cluster", CLUSTER),
     Route("POST", f"{MANAGEMENT}/clusters/{{cluster}}", "enable", "namespace_management.clusters.enable",
@@ -248,6 +250,9 @@ class RestApp:
         return 200, self._service.catalog.get_library(self._service.vsphere(), call.params["library"])
 
     # --- Workload Management ----------------------------------------------------
+
+    def cluster_compatibility(self, call):
+        return 200, cluster_facts.compatibility(self._service.vsphere(), call.query)
 
     def list_supervisors(self, call):
         return 200, self._service.supervisors.list()

@@ -20,7 +20,7 @@ POWER_STATES = {"poweredOn": "POWERED_ON", "poweredOff": "POWERED_OFF", "standBy
 
 
 def list_clusters(vsphere, query):
-    _known_filters(query, "clusters", "names", "folders", "datacenters")
+    known_filters(query, "clusters", "names", "folders", "datacenters")
     within = _containment(vsphere, vim.ClusterComputeResource, query)
     return [
         {"cluster": cluster._moId, "name": props["name"],
@@ -32,7 +32,7 @@ def list_clusters(vsphere, query):
 
 
 def list_hosts(vsphere, query):
-    _known_filters(query, "hosts", "names", "folders", "datacenters", "standalone", "clusters", "connection_states")
+    known_filters(query, "hosts", "names", "folders", "datacenters", "standalone", "clusters", "connection_states")
     states = _enum_filter(query, "connection_states", CONNECTION_STATES.values())
     standalone = _boolean_filter(query, "standalone")
     within = _containment(vsphere, vim.HostSystem, query)
@@ -52,7 +52,7 @@ def list_hosts(vsphere, query):
 
 
 def list_networks(vsphere, query):
-    _known_filters(query, "networks", "names", "types", "folders", "datacenters")
+    known_filters(query, "networks", "names", "types", "folders", "datacenters")
     types = _enum_filter(query, "types", set(NETWORK_TYPES.values()))
     within = _containment(vsphere, vim.Network, query)
     summaries = []
@@ -64,7 +64,7 @@ def list_networks(vsphere, query):
 
 
 def list_datastores(vsphere, query):
-    _known_filters(query, "datastores", "names", "types", "folders", "datacenters")
+    known_filters(query, "datastores", "names", "types", "folders", "datacenters")
     within = _containment(vsphere, vim.Datastore, query)
     types = set(query.get("types", ()))
     summaries = []
@@ -80,7 +80,7 @@ def network_type(network):
     return next(name for kind, name in NETWORK_TYPES.items() if isinstance(network, kind))
 
 
-def _known_filters(query, *names):
+def known_filters(query, *names):
     unknown = sorted(set(query) - set(names))
     if unknown:
         raise errors.invalid_argument(f"Unknown filter parameter(s) {unknown}; this operation takes {list(names)}.",

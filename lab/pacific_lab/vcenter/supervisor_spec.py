@@ -42,11 +42,7 @@ def enable_problems(shape, spec, world):
     problems = check(shape, spec).items
     if problems:
         return problems  # values are only looked at once the structure is right
-    if not world.drs_enabled:
-        problems.append(("cluster", f"DRS is not enabled on cluster '{world.cluster_name}'"))
-    if world.host_count < MIN_HOSTS:
-        problems.append(("cluster", f"cluster '{world.cluster_name}' has {world.host_count} hosts; "
-                                    f"the control plane needs {MIN_HOSTS}"))
+    problems += [("cluster", reason) for reason in incompatibilities(world.cluster_name, world.drs_enabled, world.host_count)]
     blocks = []
     cidr = _cidr(spec["service_cidr"], "spec.service_cidr", problems)
     if cidr is not None:
@@ -61,6 +57,16 @@ def enable_problems(shape, spec, world):
         blocks += _load_balancer(spec.get("load_balancer_config_spec"), problems)
     _overlaps(blocks, problems)
     return problems
+
+
+def incompatibilities(cluster_name, drs_enabled, host_count):
+    """Why Workload Management cannot run on a cluster (what ClusterCompatibility reports and enable refuses)."""
+    reasons = []
+    if not drs_enabled:
+        reasons.append(f"DRS is not enabled on cluster '{cluster_name}'")
+    if host_count < MIN_HOSTS:
+        reasons.append(f"cluster '{cluster_name}' has {host_count} hosts; the control plane needs {MIN_HOSTS}")
+    return reasons
 
 
 def update_problems(shape, spec, world):

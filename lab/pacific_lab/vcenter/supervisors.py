@@ -24,7 +24,7 @@ import uuid
 from pyVmomi import vim
 
 from ..config import SUPERVISOR_NETWORK
-from . import errors, specs
+from . import cluster_facts, errors, specs
 from .clock import Cancelled
 from .inventory import network_type
 from .schema import check
@@ -69,7 +69,7 @@ class Supervisors:
     # --- REST operations ----------------------------------------------------
 
     def list(self):
-        return [_summary(self._reported(doc)) for doc in self._store.all(SUPERVISOR)]
+        return [_summary(self._reported(doc), self._stats(doc)) for doc in self._store.all(SUPERVISOR)]
 
     def get(self, cluster_id):
         return _info(self._reported(self._existing(cluster_id)))
@@ -169,11 +169,15 @@ class Supervisors:
 
     def summaries(self):
         """Supervisors.Summary.list: {"items": [{supervisor, info}]}."""
-        return {"items": [{"supervisor": doc["supervisor"], "info": _summary_info(self._reported(doc))}
+        return {"items": [{"supervisor": doc["supervisor"], "info": _summary_info(self._reported(doc), self._stats(doc))}
                           for doc in self._store.all(SUPERVISOR)]}
 
     def summary(self, supervisor):
-        return _summary_info(self._reported(self._by_supervisor(supervisor)))
+        doc = self._by_supervisor(supervisor)
+        return _summary_info(self._reported(doc), self._stats(doc))
+
+    def _stats(self, doc):
+        return cluster_facts.stats(self._vsphere, doc.get("clusters") or [doc["cluster"]])
 
     def topology(self, supervisor):
         """Supervisors.Topology.get: the zones the Supervisor runs on, each with its clusters."""
@@ -425,16 +429,16 @@ def _vm_names():
     return [CONTROL_PLANE_VM.format(index) for index in range(1, CONTROL_PLANE_SIZE + 1)]
 
 
-def _summary(doc):
-    return {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"],
+def _summary(doc, stats):
+    """Clusters.Summary: `stats` is required (Clusters.Stats)."""
+    return {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"], "stats": stats,
             "config_status": doc["config_status"], "kubernetes_status": doc["kubernetes_status"]}
 
 
-def _summary_info(doc):
+def _summary_info(doc, stats):
     """Supervisors.Summary.Info as vCenter 8.0 Update 3 reports it."""
     return {"name": doc["name"], "config_status": doc["config_status"], "kubernetes_status": doc["kubernetes_status"],
-            "stats": {"cpu_used": 0, "cpu_capacity": 0, "memory_used": 0, "memory_capacity": 0,
-                      "storage_used": 0, "storage_capacity": 0}}
+            "stats": stats}
 
 
 def _info(doc):

@@ -53,6 +53,7 @@ ENABLE, UPDATE, REENABLE, DISABLE, NOTHING = "enable", "update", "reenable", "di
 RUNNING, CONFIGURING, REMOVING, ERROR = "RUNNING", "CONFIGURING", "REMOVING", "ERROR"
 FORCES_REENABLE = "forces disable + re-enable"
 MAX_PARALLEL_READS = 8
+COMPATIBILITY_PATH = "/api/vcenter/namespace-management/cluster-compatibility"
 
 
 class SupervisorFailed(PacificError):
@@ -153,6 +154,7 @@ class WorkloadManagement:
         self._catalog = catalog or Catalog(rest)
         self._zone_clusters = {}  # cluster moid -> the moids of its zonal Supervisor's clusters (from on_zones)
         self._zones_by_cluster = None  # cluster moid -> its Supervisor's zones (live_zones), read on first use
+        self._compatibility = None  # cluster moid -> its ClusterCompatibility.Summary, read before the first enable
 
     # -- read -----------------------------------------------------------------
 
@@ -176,6 +178,23 @@ class WorkloadManagement:
         cluster_ids = [found[name].cluster_id for name in spec.zones]
         self._zone_clusters[cluster_ids[0]] = cluster_ids
         return replace(spec, cluster=self._catalog.name_of(CLUSTER, cluster_ids[0]))
+
+    def _check_compatible(self, spec, state):
+        """Refuse, before any change, to enable on a cluster vCenter reports incompatible (DRS off, too few hosts...),
+        naming its reasons: one read of every cluster's compatibility per client, whatever is enabled."""
+        if self._compatibility is None:
+            listed = self._rest.get(COMPATIBILITY_PATH, params={"network_provider": "VSPHERE_NETWORK"},  # the one the collection enables with
+                                    what="read the clusters' compatibility with Workload Management") or []
+            self._compatibility = {item["cluster"]: item for item in listed}
+        problems = []
+        for cluster_id in self._zone_clusters.get(state.cluster_id, [state.cluster_id]):
+            found = self._compatibility.get(cluster_id)
+            if found is not None and not found["compatible"]:
+                reasons = "; ".join(reason.get("default_message", reason.get("id", "")) for reason in found["incompatibility_reasons"])
+                problems.append(f"cluster '{self._catalog.name_of(CLUSTER, cluster_id)}' is not compatible with Workload Management: "
+                                f"{reasons or 'vCenter gives no reason'}")
+        if problems:
+            raise InvalidArgumentError(f"Cannot enable Workload Management for {spec.subject}: " + "; ".join(problems))
 
     def live_zones(self, cluster_id):
         """The zones of the Supervisor that runs on ``cluster_id``, in vCenter's order."""
@@ -278,6 +297,7 @@ class WorkloadManagement:
                     state=state,
                 )
             spec.validate_complete("enabling Workload Management")
+            self._check_compatible(spec, state)
             body = enable_body(spec, self._resolve(spec))
             return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status, api=enable_api(self._rest))
 

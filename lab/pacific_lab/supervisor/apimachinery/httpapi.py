@@ -28,9 +28,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import errors, protobuf, reviews, tables
+from . import errors, protobuf, reviews, scale, tables
 from .openapi import OpenApi
-from .registry import APPLY_PATCH, BOOKMARK_SECONDS, ListOptions, WriteOptions
+from .registry import APPLY_PATCH, BOOKMARK_SECONDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, ListOptions, WriteOptions
 
 log = logging.getLogger("pacific_lab.supervisor.http")
 
@@ -389,6 +389,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         registry = self.server.endpoint.registry
         resource, namespace, name = target.resource, target.namespace, target.name
         raw = self.body
+        if target.subresource == "scale":
+            return self._scale(target)
         if target.verb == "get":
             return self._send_json(200, self._as_asked(resource, registry.get(resource, namespace, name)))
         if target.verb == "list":
@@ -422,6 +424,21 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                 outcome = registry.delete_collection(resource, namespace or None, self.caller,
                                                      self._write_options(delete_options), self._list_options())
         self._send_json(outcome.code, outcome.body, outcome.warnings)
+
+    def _scale(self, target):
+        registry, resource, namespace, name = self.server.endpoint.registry, target.resource, target.namespace, target.name
+        if target.verb == "get":
+            return self._send_json(200, scale.get(registry, resource, namespace, name))
+        content_type = self._content_type() or "application/json"
+        if target.verb == "update":
+            code, body, warnings = scale.update(registry, resource, namespace, name, self._decode(self.body, content_type),
+                                                self.caller, self._write_options())
+        elif target.verb == "patch":
+            code, body, warnings = scale.patch_scale(registry, resource, namespace, name, content_type,
+                                                     self._decode(self.body, content_type), self.caller, self._write_options())
+        else:
+            raise errors.unsupported_media_type([JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH])
+        self._send_json(code, body, warnings)
 
     def _allowed(self, target):
         """Whether the caller may do `target` (a request asked about, not made), as the authorizer says."""

@@ -35,6 +35,8 @@ class ResourceType:
     selectable_fields: tuple = ()
     # A CRD version's additionalPrinterColumns ({name, type, jsonPath, ...}), for Table output.
     printer_columns: tuple = ()
+    # A CRD version's scale subresource ({specReplicasPath, statusReplicasPath, labelSelectorPath}), or None.
+    scale: Optional[dict] = None
 
     @property
     def api_version(self):
@@ -73,8 +75,11 @@ class ResourceType:
             entry["categories"] = list(self.categories)
         entries = [entry]
         for sub in sorted(self.subresources):
-            entries.append({"name": f"{self.plural}/{sub}", "singularName": "", "namespaced": self.namespaced,
-                            "kind": self.kind, "verbs": list(SUBRESOURCE_VERBS)})
+            entry = {"name": f"{self.plural}/{sub}", "singularName": "", "namespaced": self.namespaced,
+                     "kind": self.kind, "verbs": list(SUBRESOURCE_VERBS)}
+            if sub == "scale":  # served as an autoscaling/v1 Scale
+                entry.update(group="autoscaling", version="v1", kind="Scale")
+            entries.append(entry)
         return entries
 
 

@@ -7,7 +7,12 @@ import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import VERSION_PATH
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import SUPERVISORS_PATH, enable_on_compute_cluster_body
-from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import CLUSTERS_PATH, SupervisorFailed, WorkloadManagement
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor import (
+    CLUSTERS_PATH,
+    COMPATIBILITY_PATH,
+    SupervisorFailed,
+    WorkloadManagement,
+)
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import MASKED, SupervisorSpec
 
 PEM = "-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----"
@@ -38,6 +43,7 @@ class FakeWcp:
         self.polls_to_run = 2
         self.polls_to_remove = 2
         self.enable_error = None
+        self.incompatible = {}  # cluster id -> why ClusterCompatibility says it is not compatible
         self.version = "7.0.3.00300"
         self.bodies = []
 
@@ -49,6 +55,10 @@ class FakeWcp:
             return {"product": "VMware vCenter Server", "version": self.version, "build": "1"}
         if path in CATALOG:
             return copy.deepcopy(CATALOG[path])
+        if path == COMPATIBILITY_PATH:
+            return [{"cluster": c["cluster"], "compatible": c["cluster"] not in self.incompatible,
+                     "incompatibility_reasons": [{"id": "x", "default_message": self.incompatible[c["cluster"]], "args": []}]
+                     if c["cluster"] in self.incompatible else []} for c in CATALOG["/api/vcenter/cluster"]]
         if path == CLUSTERS_PATH:
             return [
                 {"cluster": cluster_id, "cluster_name": s["name"], "config_status": s["info"]["config_status"], "kubernetes_status": "READY"}
@@ -280,6 +290,19 @@ def test_enable_posts_the_enable_spec_and_waits_until_running(wcp, vim, workload
         {"name": "SupervisorControlPlaneVM (3)", "host": "esx-1"},
     ]
     assert vim.retrievals == 1
+
+
+def test_an_incompatible_cluster_is_refused_before_any_change_naming_vcenters_reasons(wcp, workload_management):
+    wcp.incompatible["domain-c1"] = "DRS is not enabled on cluster 'C1'"
+
+    with pytest.raises(InvalidArgumentError) as refused:
+        workload_management.plan(spec(), workload_management.read("C1"))
+
+    assert str(refused.value) == ("Cannot enable Workload Management for cluster 'C1': cluster 'C1' is not compatible with"
+                                  " Workload Management: DRS is not enabled on cluster 'C1'")
+    assert wcp.mutations() == []
+    workload_management.plan(spec(cluster="C2"), workload_management.read("C2"))  # another cluster is fine
+    assert len(wcp.reads(COMPATIBILITY_PATH)) == 1  # read once per client
 
 
 def test_the_enable_plan_shows_every_option_with_the_password_masked(workload_management):
