@@ -200,8 +200,8 @@ class Registry:
                 if matches(obj):
                     yield {"type": event.type, "object": self.scheme.convert(obj, resource)}
             if bookmarks and next_bookmark is not None and time.monotonic() >= next_bookmark:
-                # Tell the client how far it is, so that it can resume from there without a relist.
-                revision = max(revision, self.store.revision)
+                # Tell the client how far it is (every change up to `revision` was looked at, whatever its kind),
+                # so that it can resume from there without a relist.
                 yield {"type": "BOOKMARK", "object": {"apiVersion": resource.api_version, "kind": resource.kind,
                                                       "metadata": {"resourceVersion": str(revision)}}}
                 next_bookmark = _next_bookmark(deadline, bookmark_seconds)
