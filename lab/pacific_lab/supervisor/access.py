@@ -49,7 +49,7 @@ class NamespaceAccess:
         return best
 
     def authorize(self, caller, target):
-        """Raise 403 unless `caller` may perform `target` (an httpapi.Target)."""
+        """Raise 403 unless `caller` may perform `target` (an apimachinery.resources.Target)."""
         verb, resource = target.verb, target.resource
         rbac_verb = "patch" if verb == "apply" else verb
         if not resource.namespaced:

@@ -19,6 +19,7 @@ from .supervisor_spec import incompatibilities
 
 NETWORK_PROVIDERS = ("NSXT_CONTAINER_PLUGIN", "VSPHERE_NETWORK", "NSX_VPC")
 MIB = 1024 * 1024
+REASON_ID = "vcenter.wcp.cluster.incompatible"  # no source: vCenter's ids are not documented
 
 
 def compatibility(vsphere, query):
@@ -35,30 +36,28 @@ def compatibility(vsphere, query):
         if wanted == "true" and reasons:
             continue  # "If true, only clusters which are compatible match"; false or unset: all of them
         found.append({"cluster": cluster._moId, "compatible": not reasons,
-                      "incompatibility_reasons": [_message(reason) for reason in reasons]})
+                      "incompatibility_reasons": [errors.message(REASON_ID, reason) for reason in reasons]})
     return found
 
 
-def stats(vsphere, cluster_ids):
-    """Clusters.Stats of the clusters `cluster_ids` together: one read each of the hosts, clusters and datastores."""
-    wanted = set(cluster_ids)
-    hosts = [(host, props) for host, props in vsphere.retrieve(vim.HostSystem, ["parent", "summary"])
-             if props["parent"]._moId in wanted]
-    cpu_capacity = sum(props["summary"].hardware.cpuMhz * props["summary"].hardware.numCpuCores for _, props in hosts)
-    memory_capacity = sum(props["summary"].hardware.memorySize for _, props in hosts) // MIB
-    cpu_used = sum(props["summary"].quickStats.overallCpuUsage or 0 for _, props in hosts)
-    memory_used = sum(props["summary"].quickStats.overallMemoryUsage or 0 for _, props in hosts)
-    mounted = {datastore._moId for cluster, props in vsphere.retrieve(vim.ClusterComputeResource, ["datastore"])
-               if cluster._moId in wanted for datastore in props["datastore"]}
-    storage_capacity = storage_free = 0
-    for datastore, props in vsphere.retrieve(vim.Datastore, ["summary"]):
-        if datastore._moId in mounted:
-            storage_capacity += props["summary"].capacity // MIB
-            storage_free += props["summary"].freeSpace // MIB
-    return {"cpu_used": cpu_used, "cpu_capacity": cpu_capacity, "memory_used": memory_used,
-            "memory_capacity": memory_capacity, "storage_used": storage_capacity - storage_free,
-            "storage_capacity": storage_capacity}
+def stats(vsphere, groups):
+    """Clusters.Stats of each group of cluster ids (a Supervisor's clusters, together), in the order given: one read
+    each of the hosts, the clusters and the datastores, however many groups."""
+    hosts = vsphere.retrieve(vim.HostSystem, ["parent", "summary"])
+    datastores_of = {cluster._moId: {datastore._moId for datastore in props["datastore"]}
+                     for cluster, props in vsphere.retrieve(vim.ClusterComputeResource, ["datastore"])}
+    datastores = {datastore._moId: props["summary"] for datastore, props in vsphere.retrieve(vim.Datastore, ["summary"])}
+    found = []
+    for group in groups:
+        summaries = [props["summary"] for _, props in hosts if props["parent"]._moId in group]
+        mounted = [datastores[moid] for moid in set().union(*(datastores_of.get(cluster, set()) for cluster in group))
+                   if moid in datastores]
+        capacity = sum(summary.capacity // MIB for summary in mounted)
+        found.append({"cpu_used": sum(summary.quickStats.overallCpuUsage or 0 for summary in summaries),
+                      "cpu_capacity": sum(summary.hardware.cpuMhz * summary.hardware.numCpuCores for summary in summaries),
+                      "memory_used": sum(summary.quickStats.overallMemoryUsage or 0 for summary in summaries),
+                      "memory_capacity": sum(summary.hardware.memorySize for summary in summaries) // MIB,
+                      "storage_used": capacity - sum(summary.freeSpace // MIB for summary in mounted),
+                      "storage_capacity": capacity})
+    return found
 
-
-def _message(text):
-    return {"id": "vcenter.wcp.cluster.incompatible", "default_message": text, "args": []}

@@ -69,7 +69,8 @@ class Supervisors:
     # --- REST operations ----------------------------------------------------
 
     def list(self):
-        return [_summary(self._reported(doc), self._stats(doc)) for doc in self._store.all(SUPERVISOR)]
+        docs = self._store.all(SUPERVISOR)
+        return [_summary(self._reported(doc), stats) for doc, stats in zip(docs, self._stats(docs))]
 
     def get(self, cluster_id):
         return _info(self._reported(self._existing(cluster_id)))
@@ -169,15 +170,18 @@ class Supervisors:
 
     def summaries(self):
         """Supervisors.Summary.list: {"items": [{supervisor, info}]}."""
-        return {"items": [{"supervisor": doc["supervisor"], "info": _summary_info(self._reported(doc), self._stats(doc))}
-                          for doc in self._store.all(SUPERVISOR)]}
+        docs = self._store.all(SUPERVISOR)
+        return {"items": [{"supervisor": doc["supervisor"], "info": _summary_info(self._reported(doc), stats)}
+                          for doc, stats in zip(docs, self._stats(docs))]}
 
     def summary(self, supervisor):
         doc = self._by_supervisor(supervisor)
-        return _summary_info(self._reported(doc), self._stats(doc))
+        (stats,) = self._stats([doc])
+        return _summary_info(self._reported(doc), stats)
 
-    def _stats(self, doc):
-        return cluster_facts.stats(self._vsphere, doc.get("clusters") or [doc["cluster"]])
+    def _stats(self, docs):
+        """The Clusters.Stats of each Supervisor (of all its clusters), read once for all of them."""
+        return cluster_facts.stats(self._vsphere, [set(doc.get("clusters") or [doc["cluster"]]) for doc in docs]) if docs else []
 
     def topology(self, supervisor):
         """Supervisors.Topology.get: the zones the Supervisor runs on, each with its clusters."""

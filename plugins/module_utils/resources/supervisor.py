@@ -183,7 +183,8 @@ class WorkloadManagement:
         """Refuse, before any change, to enable on a cluster vCenter reports incompatible (DRS off, too few hosts...),
         naming its reasons: one read of every cluster's compatibility per client, whatever is enabled."""
         if self._compatibility is None:
-            listed = self._rest.get(COMPATIBILITY_PATH, params={"network_provider": "VSPHERE_NETWORK"},  # the one the collection enables with
+            # For vSphere networking, the one network provider the collection enables with.
+            listed = self._rest.get(COMPATIBILITY_PATH, params={"network_provider": "VSPHERE_NETWORK"},
                                     what="read the clusters' compatibility with Workload Management") or []
             self._compatibility = {item["cluster"]: item for item in listed}
         problems = []

@@ -31,6 +31,7 @@ import yaml
 from . import errors, protobuf, reviews, scale, tables
 from .openapi import OpenApi
 from .registry import APPLY_PATCH, BOOKMARK_SECONDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, ListOptions, WriteOptions
+from .resources import Target
 
 log = logging.getLogger("pacific_lab.supervisor.http")
 
@@ -39,21 +40,6 @@ PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"  # wh
 PROTOBUF_V2_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"  # what the API server answers
 MAX_BODY = 3 * 1024 * 1024  # the API server's request size limit
 DEFAULT_WATCH_SECONDS = 1800
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a resource request is about, for authorization and the request log."""
-
-    verb: str  # get list watch create update patch apply delete deletecollection
-    resource: object  # ResourceType
-    namespace: str
-    name: str
-    subresource: str
-
-    def describe(self):
-        parts = [p for p in (self.namespace, self.resource.kind, self.name, self.subresource) if p]
-        return "/".join(parts)
 
 
 @dataclass

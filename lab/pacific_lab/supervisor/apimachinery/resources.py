@@ -83,6 +83,21 @@ class ResourceType:
         return entries
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a resource request is about (or, for a self review, would be), for authorization and the request log."""
+
+    verb: str  # get list watch create update patch apply delete deletecollection
+    resource: object  # ResourceType
+    namespace: str
+    name: str
+    subresource: str
+
+    def describe(self):
+        parts = [p for p in (self.namespace, self.resource.kind, self.name, self.subresource) if p]
+        return "/".join(parts)
+
+
 def version_priority(version):
     """Sort key of Kubernetes version priority: v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > anything else."""
     match = _VERSION_RE.match(version)

@@ -14,7 +14,7 @@ create them, so no authorization is asked for the review itself.
 """
 
 from . import errors, protobuf
-from .resources import ResourceType
+from .resources import ResourceType, Target
 
 AUTHORIZATION = "authorization.k8s.io"
 AUTHENTICATION = "authentication.k8s.io"
@@ -40,7 +40,7 @@ def is_review(resource):
 
 
 def answer(resource, body, caller, scheme, allowed):
-    """The created review: `body` with its status. `allowed(target)` is the authorizer's verdict on an httpapi.Target."""
+    """The created review: `body` with its status. `allowed(target)` is the authorizer's verdict on a Target."""
     if not isinstance(body, dict) or body.get("kind") != resource.kind:
         raise errors.bad_request(f"the request body must be a {resource.kind}")
     spec = body.get("spec") or {}
@@ -90,7 +90,7 @@ def _access(spec, scheme, allowed):
     versions = [t for t in scheme.types if t.group == group and t.plural == plural]
     if plural == "*" or not versions:
         return False  # no rule names an unknown kind, and no user of a Supervisor holds a wildcard
-    return allowed(_Target(attributes.get("verb", ""), versions[0], attributes.get("namespace", ""), attributes.get("name", ""),
+    return allowed(Target(attributes.get("verb", ""), versions[0], attributes.get("namespace", ""), attributes.get("name", ""),
                            attributes.get("subresource", "")))
 
 
@@ -99,7 +99,7 @@ def _rules(namespace, scheme, allowed):
     for resource in scheme.types:
         if is_review(resource) or (resource.group, resource.plural) in rules:
             continue
-        verbs = [verb for verb in resource.verbs if allowed(_Target(verb, resource, namespace if resource.namespaced else "", "", ""))]
+        verbs = [verb for verb in resource.verbs if allowed(Target(verb, resource, namespace if resource.namespaced else "", "", ""))]
         if verbs:
             rules[(resource.group, resource.plural)] = {"verbs": verbs, "apiGroups": [resource.group], "resources": [resource.plural]}
     basic = [{"verbs": ["create"], "apiGroups": [t.group], "resources": [t.plural]} for t in scheme.types if is_review(t)]
@@ -114,13 +114,6 @@ def _unique(rules):
             seen.add(key)
             found.append(rule)
     return found
-
-
-class _Target:
-    """What httpapi.Target holds, for a request that is asked about rather than made."""
-
-    def __init__(self, verb, resource, namespace, name, subresource):
-        self.verb, self.resource, self.namespace, self.name, self.subresource = verb, resource, namespace, name, subresource
 
 
 def _review_schema(spec_properties, status_properties):

@@ -10,6 +10,7 @@ moves on), under the Scale's resourceVersion when it carries one.
 
 from . import errors, patch
 from .registry import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
+from .selectors import dotted
 
 SCALE_API_VERSION = "autoscaling/v1"
 
@@ -64,12 +65,8 @@ def _write(registry, resource, namespace, name, scale, caller, options):
 
 
 def _read(obj, path):
-    value = obj
-    for part in (path or "").lstrip(".").split("."):
-        if not part:
-            return None
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+    """The value at a CRD's scale path (".spec.replicas"; None when the CRD names none)."""
+    return dotted(obj, path.lstrip(".")) if path else None
 
 
 def _set(obj, path, value):

@@ -58,7 +58,8 @@ def _label_requirement_holds(labels, key, operator, values):
     return labels.get(key) not in values  # != and notin also match when the label is absent
 
 
-def _dotted(obj, path):
+def dotted(obj, path):
+    """The value at `path` ("spec.replicas") in `obj`, None where a part is missing."""
     node = obj
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -81,7 +82,7 @@ def parse_field_selector(text, resource):
             raise bad_request(f'field label not supported: {field}')
         path = supported[field]
         if operator == "!=":
-            requirements.append(lambda obj, p=path, v=value: str(_dotted(obj, p) or "") != v)
+            requirements.append(lambda obj, p=path, v=value: str(dotted(obj, p) or "") != v)
         else:
-            requirements.append(lambda obj, p=path, v=value: str(_dotted(obj, p) or "") == v)
+            requirements.append(lambda obj, p=path, v=value: str(dotted(obj, p) or "") == v)
     return lambda obj: all(requirement(obj) for requirement in requirements)

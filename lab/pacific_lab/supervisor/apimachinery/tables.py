@@ -15,6 +15,7 @@ import re
 import time
 
 from . import errors, meta
+from .selectors import dotted
 
 NAME_COLUMN = {"name": "Name", "type": "string", "format": "name", "priority": 0,
                "description": "Name must be unique within a namespace."}
@@ -142,17 +143,12 @@ def jsonpath(obj, path):
                 if index is not None:
                     found += [value[int(index)]] if int(index) < len(value) else []
                 elif key is not None:
-                    found += [each for each in value if isinstance(each, dict) and _dotted(each, key) == wanted]
+                    found += [each for each in value if isinstance(each, dict) and dotted(each, key) == wanted]
                 else:
                     found += value
         values = found
     return values
 
-
-def _dotted(value, key):
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 # ---- the built-in kinds' printers (kubernetes pkg/printers/internalversion), for the kinds the lab serves ----
