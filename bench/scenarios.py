@@ -224,7 +224,8 @@ def plan_budget(topology, inventory):
     # With zones, vCenter 8 has the topology's and one it made for each Supervisor enabled on a cluster.
     on_clusters = sum(1 for supervisor in topology["supervisors"] if not supervisor.get("zones"))
     zones = len(topology["zones"]) + on_clusters if topology["zones"] else 0
-    return no_change_plan_budget(clusters * inventory["hosts"], len(namespaces), holding, supervisors, zones)
+    versions = any(supervisor["workload_management"].get("kubernetes_version") for supervisor in topology["supervisors"])
+    return no_change_plan_budget(clusters * inventory["hosts"], len(namespaces), holding, supervisors, zones, versions)
 
 
 def _within(budget):

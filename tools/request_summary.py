@@ -45,7 +45,7 @@ PER_SUPERVISOR_PLAN_REQUESTS = 3  # its Workload Management state, its connected
 ZONAL_PLAN_REQUESTS = 3  # with zones: the vCenter version, the list of zones, the Supervisors' summaries
 
 
-def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0):
+def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0, versions=False):
     """The requests of a no-change ``pacific plan``: the floor vSphere's APIs allow.
 
     One read of installed VIBs per host and one GET per namespace (neither
@@ -54,11 +54,12 @@ def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0):
     Zones (``zones``: how many zones vCenter has), the vCenter version, the
     list of zones and one read of clusters per zone (the list names none),
     the Supervisors' summaries and one topology per Supervisor (a summary
-    names no cluster). The tests hold plans to it; `make bench` shows it
-    beside each measured plan.
+    names no cluster). With a Supervisor version in the document
+    (``versions``), one list of the Supervisors' versions. The tests hold
+    plans to it; `make bench` shows it beside each measured plan.
     """
     zonal = ZONAL_PLAN_REQUESTS + zones + supervisors if zones else 0
-    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS + zonal
+    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS + zonal + int(versions)
 
 
 def control_url(run_dir):

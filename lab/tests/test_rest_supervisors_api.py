@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pyVim.task import WaitForTask
 from pyVmomi import vim
 from rest_support import (  # noqa: F401 (fixtures)
     MANAGEMENT,
@@ -138,11 +139,31 @@ def test_enable_on_compute_cluster_runs_a_supervisor_on_a_zone(rest, fresh):  # 
     assert rest.request("GET", f"{SUPERVISORS}/no-such-supervisor/summary").status_code == 404
 
 
-def test_cluster_compatibility_reports_what_enable_refuses(rest, control, fresh):  # noqa: F811
+def _drs(vcenter_connect, cluster_id, enabled):
+    """Turn DRS on or off as a vSphere client does: ReconfigureComputeResource_Task with a ClusterConfigSpecEx."""
+    content = vcenter_connect().RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.ClusterComputeResource], True)
+    (cluster,) = [each for each in view.view if each._moId == cluster_id]
+    view.Destroy()
+    task = cluster.ReconfigureComputeResource_Task(vim.cluster.ConfigSpecEx(drsConfig=vim.cluster.DrsConfigInfo(enabled=enabled)), True)
+    WaitForTask(task)
+    return bool(cluster.configurationEx.drsConfig.enabled), bool(cluster.configuration.drsConfig.enabled)
+
+
+def test_cluster_compatibility_reports_what_enable_refuses(rest, control, fresh, vcenter_connect):  # noqa: F811
     listed = rest.get(f"{MANAGEMENT}/cluster-compatibility", params={"network_provider": "VSPHERE_NETWORK"})
     assert all(set(item) == set(ANSWERS["ClusterCompatibility.Summary"]["fields"]) for item in listed)
     assert {item["cluster"]: item["compatible"] for item in listed} == {each["cluster"]: True for each in clusters(rest)}
-    # vcsim 0.24 keeps DRS on whatever ReconfigureComputeResource asks; a cluster of two hosts is one vSphere refuses too.
+    # DRS turned off through vim25, as an administrator does it: incompatible, and enable refuses the cluster.
+    cluster, name = clusters(rest)[0]["cluster"], clusters(rest)[0]["name"]
+    assert _drs(vcenter_connect, cluster, False) == (False, False)
+    (found,) = [item for item in rest.get(f"{MANAGEMENT}/cluster-compatibility") if item["cluster"] == cluster]
+    assert (found["compatible"], [reason["default_message"] for reason in found["incompatibility_reasons"]]) == (
+        False, [f"DRS is not enabled on cluster '{name}'"])
+    assert error_fields(_enable(rest, cluster, enable_on_compute_cluster_spec(rest))) == {"cluster"}
+    assert _drs(vcenter_connect, cluster, True) == (True, True)
+    assert all(item["compatible"] for item in rest.get(f"{MANAGEMENT}/cluster-compatibility"))
+    # A cluster of two hosts is one vSphere refuses too.
     control.call("POST", "/reset", {"hosts": 2})
     rest.login()  # a reset ends every session
     try:

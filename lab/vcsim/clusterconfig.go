@@ -34,6 +34,9 @@ func (clusterConfiguration) PutObject(obj mo.Reference) {
 	task.Execute = func(t *simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		result, fault := run(t)
 		if cluster, ok := simulator.Map.Get(entity).(*simulator.ClusterComputeResource); ok {
+			if fault == nil {
+				labClusterSwitches.apply(cluster)
+			}
 			mirrorConfiguration(cluster)
 		}
 		return result, fault

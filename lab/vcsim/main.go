@@ -94,6 +94,8 @@ func main() {
 	m.Service.ServeMux.Handle("/lab/task-faults", labTaskFaults)
 	server := m.Service.NewServer()
 	defer server.Close()
+	// Before the first request (READY is not printed yet): see clusterswitches.go.
+	server.Config.Handler = labClusterSwitches.wrap(server.Config.Handler)
 
 	// The lab waits for this line; os.Stdout is unbuffered. server.URL holds
 	// the credentials, so print only its host.

@@ -48,6 +48,8 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import zones_unsupported
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION as SUPERVISOR_VERSION
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION_RULE as SUPERVISOR_VERSION_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems, zone_count_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZONE_NAME, ZONE_NAME_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
@@ -182,6 +184,8 @@ WORKLOAD_MANAGEMENT = _object(
         ),
         "storage_policies": _object({"control_plane": _string(), "ephemeral": _string(), "image": _string()}, ["control_plane"]),
         "content_library": _string(),
+        # The Supervisor version (or a prefix of one, v1.27): upgraded to, one minor version at a time.
+        "kubernetes_version": _string(pattern=SUPERVISOR_VERSION.pattern, **{"x-hint": f"give {SUPERVISOR_VERSION_RULE}"}),
         "wait_timeout": _WAIT_TIMEOUT,
     },
     ["management_network", "workload_network", "load_balancer", "storage_policies"],

@@ -230,6 +230,19 @@ options:
         must be given, since vCenter never returns it.
     type: bool
     default: false
+  kubernetes_version:
+    description:
+      - The Supervisor version to run, as vCenter names it (V(v1.27.11+vmware.1-fips.1-vsc0.1.10-23710254)), or a prefix
+        of it that ends at a part (V(v1.27), V(v1.27.11)), which picks the newest offered version it matches.
+      - When the Supervisor runs another version, the module upgrades it through vCenter's software API
+        (C(namespace-management/software/clusters)) and waits until vCenter reports the new version.
+        vCenter replaces the control-plane VMs one at a time; the Supervisor keeps serving.
+      - vCenter upgrades a Supervisor one minor version at a time and never downgrades it. Any other version fails
+        the task before any change, and the message lists the versions vCenter offers.
+      - When enabling, the Supervisor is upgraded once it is RUNNING if vCenter deployed another version.
+      - An upgrade already under way to the version asked is waited for, not asked again.
+      - Needs O(wait=true). The versions are read with one call, only when this option is set.
+    type: str
   wait:
     description:
       - Wait until the Supervisor is RUNNING (or ERROR, which fails the task) after enabling or changing it,
@@ -320,6 +333,12 @@ EXAMPLES = r"""
     load_balancer:
       password: "{{ haproxy_password }}"
     allow_reenable: true
+
+- name: Upgrade the Supervisor to the next Kubernetes minor version vCenter offers
+  pacific.vsphere.workload_management:
+    cluster: C1
+    kubernetes_version: v1.27
+    wait_timeout: 3600
 
 - name: Disable Workload Management
   pacific.vsphere.workload_management:
@@ -412,6 +431,11 @@ supervisor:
       type: str
       returned: always
       sample: small
+    kubernetes_version:
+      description: The Supervisor version it runs, as vCenter's software API reports it.
+      type: str
+      returned: when the task succeeds
+      sample: v1.27.11+vmware.1-fips.1-vsc0.1.10-23710254
     control_plane_vms:
       description: The control-plane VMs with the host each runs on, by number; V(null) when the task failed.
       type: list
@@ -528,6 +552,7 @@ def argument_spec():
         storage_policies=dict(type="dict", options=dict(control_plane=dict(type="str"), ephemeral=dict(type="str"), image=dict(type="str"))),
         content_library=dict(type="str"),
         allow_reenable=dict(type="bool", default=False),
+        kubernetes_version=dict(type="str"),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )

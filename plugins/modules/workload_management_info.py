@@ -11,9 +11,9 @@ short_description: Read the Supervisors of vSphere with Tanzu (Workload Manageme
 version_added: 0.2.0
 description:
   - Returns every cluster where Workload Management is enabled, or the one named by O(cluster), with its status,
-    vCenter's messages, the address of its Kubernetes API and its control-plane VMs with their hosts.
-  - Costs one list call, one call per Supervisor and one vSphere API (vim25) retrieval for all the control-plane
-    VMs, whatever the number of hosts.
+    vCenter's messages, the address of its Kubernetes API, its version and its control-plane VMs with their hosts.
+  - Costs one list call, one call per Supervisor, one list of the Supervisors' versions and one vSphere API (vim25)
+    retrieval for all the control-plane VMs, whatever the number of hosts.
 author:
   - pacific.vsphere maintainers (@pacific-vsphere)
 options:
@@ -105,6 +105,11 @@ supervisors:
       type: str
       returned: always
       sample: small
+    kubernetes_version:
+      description: The Supervisor version it runs, as vCenter's software API reports it (upgrade it with M(pacific.vsphere.workload_management)).
+      type: str
+      returned: always
+      sample: v1.26.13+vmware.1-fips.1-vsc0.1.9-23381106
     control_plane_vms:
       description: The control-plane VMs with the host each runs on, by number.
       type: list

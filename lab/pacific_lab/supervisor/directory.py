@@ -17,6 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Optional, Protocol
 
+from ..vcenter.software import release
+
+DEPLOYED_ON_ENABLE = release(None)  # what a Supervisor runs until it is upgraded
+
 VIEW, EDIT, OWNER = "VIEW", "EDIT", "OWNER"
 ROLE_RANK = {VIEW: 1, EDIT: 2, OWNER: 3}
 
@@ -34,6 +38,7 @@ class SupervisorInfo:
     port: int = 6443
     state: str = RUNNING  # config_status: CONFIGURING, RUNNING, ERROR or REMOVING
     zones: tuple = ()  # vCenter 8: ((zone name, cluster moid), ...) of the zones it runs on; () on vCenter 7
+    kubernetes_version: str = DEPLOYED_ON_ENABLE.git_version  # the API server's gitVersion (the release it runs)
 
     @property
     def endpoint(self):

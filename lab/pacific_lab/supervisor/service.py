@@ -14,6 +14,7 @@ deletes everything in it. Namespaces are kept in step on every change.
 """
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -41,11 +42,14 @@ RETRY_START = 5.0  # seconds before serving a Supervisor that could not be serve
 # Seconds between syncs without a change in vCenter: what a sync could not do then
 # (a namespace re-created while its old self was still terminating) gets done.
 RESYNC_PERIOD = 5.0
-# What /version answers: the Kubernetes of a vSphere 8.0 U2 Supervisor.
-VERSION_INFO = {"major": "1", "minor": "26", "gitVersion": "v1.26.13+vmware.wcp.1",
-                "gitCommit": "4f1e5d7a1d8b0c7e8f2a5b6c9d0e1f2a3b4c5d6e", "gitTreeState": "clean",
-                "buildDate": "2024-03-14T00:00:00Z", "goVersion": "go1.21.8", "compiler": "gc",
-                "platform": "linux/amd64"}
+
+
+def version_info(git_version):
+    """What /version answers for a Supervisor whose API server is `git_version` (v1.26.13+vmware.wcp.1)."""
+    major, minor = re.match(r"v(\d+)\.(\d+)", git_version).groups()
+    return {"major": major, "minor": minor, "gitVersion": git_version,
+            "gitCommit": "4f1e5d7a1d8b0c7e8f2a5b6c9d0e1f2a3b4c5d6e", "gitTreeState": "clean",
+            "buildDate": "2024-03-14T00:00:00Z", "goVersion": "go1.21.8", "compiler": "gc", "platform": "linux/amd64"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class SupervisorService:
         self.state_file = state_dir / f"supervisor-{info.id}.sqlite"
         state_dir.mkdir(parents=True, exist_ok=True)
         self.store = ObjectStore(self.state_file, history_seconds=watch.history_seconds)
-        self.registry = Registry(supervisor_scheme(int(VERSION_INFO["minor"])), self.store, supervisor_admission())
+        version = version_info(info.kubernetes_version)
+        self.registry = Registry(supervisor_scheme(int(version["minor"])), self.store, supervisor_admission())
         self.mirror = NamespaceMirror(self.registry, directory, info)
         self.sessions = Sessions(session_keys, directory, audience=info.id, lifetime=session_lifetime)
         self.controllers = [
@@ -75,7 +80,7 @@ class SupervisorService:
             GuestClusterController(self.registry, directory, info, self.machines, time_scale),
         ]
         endpoint = ApiEndpoint(
-            self.registry, VERSION_INFO, authenticate=self.sessions.authenticate,
+            self.registry, version, authenticate=self.sessions.authenticate,
             authorize=NamespaceAccess(directory, info.id).authorize, record=record,
             extra_routes={"/wcp/login": ("login", self.sessions.login)}, fault=fault, bookmark_seconds=watch.bookmark_seconds)
         certificate, key = ensure_endpoint_certificate(info.host, pki_dir)
@@ -197,13 +202,14 @@ class SupervisorFleet:
             before = self.endpoints() if before is None else before
             for supervisor_id, service in list(self._services.items()):
                 info = known.get(supervisor_id)
-                if info is not None and info.state == RUNNING and info.endpoint == service.info.endpoint:
+                if info is not None and info.state == RUNNING and info.endpoint == service.info.endpoint \
+                        and info.kubernetes_version == service.info.kubernetes_version:
                     continue
                 del self._services[supervisor_id]
                 if info is None or info.state == REMOVING:
                     service.destroy()
                 else:
-                    service.stop()  # reconfiguring, or its endpoint moved: served again from the same state
+                    service.stop()  # reconfiguring, upgraded, or its endpoint moved: served again from the same state
             for supervisor_id, info in known.items():
                 if info.state == RUNNING and supervisor_id not in self._services:
                     self._start(info)

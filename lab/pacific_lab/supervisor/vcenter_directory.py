@@ -32,8 +32,9 @@ class VcenterDirectory:
 
     def supervisors(self):
         # vCenter's own state, not what its REST API reports (RUNNING only once served: the fleet serves on RUNNING).
-        return [SupervisorInfo(id=cluster, cluster=cluster, host=endpoint, port=API_SERVER_PORT, state=state, zones=zones)
-                for cluster, endpoint, state, zones in self.vcenter.supervisors.states()]
+        return [SupervisorInfo(id=cluster, cluster=cluster, host=endpoint, port=API_SERVER_PORT, state=state, zones=zones,
+                               kubernetes_version=version)
+                for cluster, endpoint, state, zones, version in self.vcenter.supervisors.states()]
 
     def namespaces(self, supervisor_id):
         return [_namespace(doc) for doc in self.vcenter.namespaces.all() if doc["cluster"] == supervisor_id]

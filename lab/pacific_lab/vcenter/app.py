@@ -60,6 +60,12 @@ ROUTES = (
     Route("GET", f"{MANAGEMENT}/clusters", None, "namespace_management.clusters.list", "list_supervisors"),
     Route("GET", f"{MANAGEMENT}/cluster-compatibility", None, "namespace_management.cluster_compatibility.list",
           "cluster_compatibility"),
+    Route("GET", f"{MANAGEMENT}/software/clusters", None, "namespace_management.software.clusters.list",
+          "list_software"),
+    Route("GET", f"{MANAGEMENT}/software/clusters/{{cluster}}", None, "namespace_management.software.clusters.get",
+          "get_software", "cluster", CLUSTER),
+    Route("POST", f"{MANAGEMENT}/software/clusters/{{cluster}}", "upgrade", "namespace_management.software.clusters.upgrade",
+          "upgrade_supervisor", "cluster", CLUSTER),
     Route("GET", f"{MANAGEMENT}/clusters/{{cluster}}", None, "namespace_management.clusters.get",
           "get_supervisor", "cluster", CLUSTER),
     Route("POST", f"{MANAGEMENT}/clusters/{{cluster}}", "enable", "namespace_management.clusters.enable",
@@ -270,6 +276,16 @@ class RestApp:
 
     def update_supervisor(self, call):
         self._service.supervisors.update(call.params["cluster"], call.body)
+        return 204, None
+
+    def list_software(self, call):
+        return 200, self._service.supervisors.software_list()
+
+    def get_software(self, call):
+        return 200, self._service.supervisors.software_get(call.params["cluster"])
+
+    def upgrade_supervisor(self, call):
+        self._service.supervisors.upgrade(call.params["cluster"], call.body)
         return 204, None
 
     def enable_on_compute_cluster(self, call):

@@ -24,7 +24,7 @@ import uuid
 from pyVmomi import vim
 
 from ..config import SUPERVISOR_NETWORK
-from . import cluster_facts, errors, specs
+from . import cluster_facts, errors, software, specs
 from .clock import Cancelled
 from .inventory import network_type
 from .schema import check
@@ -76,9 +76,10 @@ class Supervisors:
         return _info(self._reported(self._existing(cluster_id)))
 
     def states(self):
-        """(cluster moid, API server endpoint, config_status, ((zone, cluster moid), ...)) of each Supervisor: what
-        the lab's fleet follows."""
-        return [(doc["cluster"], doc["endpoint"], doc["config_status"], tuple(zip(doc["zones"], doc["clusters"])))
+        """(cluster moid, API server endpoint, config_status, ((zone, cluster moid), ...), Kubernetes gitVersion) of
+        each Supervisor: what the lab's fleet follows."""
+        return [(doc["cluster"], doc["endpoint"], doc["config_status"], tuple(zip(doc["zones"], doc["clusters"])),
+                 software.release(doc.get("version")).git_version)
                 for doc in self._store.all(SUPERVISOR)]
 
     def _reported(self, doc):
@@ -134,6 +135,27 @@ class Supervisors:
             if problems:
                 raise errors.invalid_fields(problems)
             return self._create(clusters, found[clusters[0]]["name"], spec["name"], clusters_spec, list(spec["zones"]))
+
+    # --- software: Supervisor upgrades (`namespace-management/software/clusters`) ---------------------
+
+    def software_list(self):
+        return [software.summary(doc) for doc in self._store.all(SUPERVISOR)]
+
+    def software_get(self, cluster_id):
+        return software.info(self._existing(cluster_id), CONTROL_PLANE_SIZE)
+
+    def upgrade(self, cluster_id, spec):
+        """Software.Clusters.upgrade: the control-plane VMs are replaced one at a time, then the Supervisor runs the
+        new version (its API server restarts on it)."""
+        with self._lock:
+            doc = self._existing(cluster_id)
+            problem = software.upgrade_problem(doc, spec)
+            if problem is not None:
+                raise problem
+            doc.update(desired_version=spec["desired_version"], upgrade_completed=0, upgrade_failed=False, operation="upgrade",
+                       upgrade_messages=[_message("INFO", f"Upgrading the Supervisor to {spec['desired_version']}.")])
+            self._store.put(SUPERVISOR, doc["cluster"], doc)
+            self._start(doc["cluster"], "upgrade")
 
     def _v8_problems(self, spec, world):
         """(problems, the Clusters.EnableSpec it amounts to) of a vCenter 8 enable body whose shape is right: each
@@ -223,6 +245,7 @@ class Supervisors:
             "cluster": cluster_id, "cluster_name": cluster_name, "spec": _without_secrets(spec),
             "supervisor": str(uuid.uuid4()), "name": name, "zones": zones, "clusters": clusters,
             "config_status": "CONFIGURING", "kubernetes_status": "WARNING", "operation": "enable",
+            "version": software.DEPLOYED_ON_ENABLE,
             "messages": [_message("INFO", "Configuring the Supervisor control plane.")],
             "endpoint": self._free_endpoint(), "enabled_at": time.time(),
         }
@@ -296,6 +319,9 @@ class Supervisors:
             self._converge(cluster_id)
             if operation == "rebuild":
                 return
+            if operation == "upgrade":
+                self._upgrade(cluster_id)
+                return
             total = (self._settings.supervisor_resize_seconds if operation == "resize"
                      else self._settings.supervisor_enable_seconds)
             self._wait_rest_of(total, started)
@@ -306,6 +332,10 @@ class Supervisors:
             log.info("%s of the Supervisor on %s interrupted (lab stopping or resetting)", operation, cluster_id)
         except Exception as error:  # every failure ends the operation in ERROR, as vCenter reports it
             log.exception("%s of the Supervisor on %s failed", operation, cluster_id)
+            if operation == "upgrade":  # the Supervisor keeps running its version; the software API reports the failure
+                self._set_state(cluster_id, operation=None, desired_version=None, upgrade_failed=True, upgrade_messages=[
+                    _message("ERROR", f"Failed to upgrade the Supervisor: {_describe(error)}")])
+                return
             self._set_state(cluster_id, config_status="ERROR", kubernetes_status="ERROR", operation=None,
                             messages=[_message("ERROR", f"Failed to {operation} the Supervisor: {_describe(error)}")])
 
@@ -315,51 +345,91 @@ class Supervisors:
         self._clock.sleep(max(0.0, simulated_total - elapsed))
 
     def _set_state(self, cluster_id, **fields):
+        """Update the record; the record as it now is."""
         with self._lock:
             doc = self._store.get(SUPERVISOR, cluster_id)
             if doc is not None:  # a reset may have cleared the store meanwhile
                 doc.update(fields)
                 self._store.put(SUPERVISOR, cluster_id, doc)
+            return doc
 
     def _converge(self, cluster_id):
         vsphere = self._vsphere
         doc = self._existing(cluster_id)
-        clusters = []
-        for moid in doc["clusters"]:
-            cluster = vsphere.find(vim.ClusterComputeResource, moid)
-            if cluster is None:
-                raise RuntimeError(f"cluster {moid} of the Supervisor {doc['name']} is no longer in the inventory")
-            clusters.append(cluster)
-        hosts = {cluster._moId: list(vsphere.cluster_hosts(cluster).values()) for cluster in clusters}
+        clusters, hosts, folder = self._placement(doc)
         for host in (host for cluster in clusters for host in hosts[cluster._moId]):
             self._clock.check()
             if vsphere.installed_vibs(host).get("spherelet") != self._spherelet.version:
                 vsphere.install_vib(host, self._spherelet.url, self._spherelet.needs_maintenance_mode)
         cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
-        folder = self._folder(clusters[0], create=True)
         existing = vsphere.vms_named(_vm_names(), root=folder)
         for index, name in enumerate(_vm_names()):
             self._clock.check()
-            # On one cluster, one VM per host; on three zones, one VM in each zone's cluster.
-            cluster = clusters[index % len(clusters)]
-            host = hosts[cluster._moId][index // len(clusters)]
             vm = existing.get(name)
             if vm is None:
-                vm = vsphere.create_vm(folder, cluster.resourcePool, host, name, cpus, memory, cluster.datastore[0].name)
-                vsphere.power_on(vm)
-                existing[name] = vm
+                existing[name] = self._deploy(doc, clusters, hosts, folder, index)
             elif (vm.config.hardware.numCPU, vm.config.hardware.memoryMB) != (cpus, memory):
                 vsphere.resize_vm(vm, cpus, memory)
+        self._ensure_rule(clusters, existing)
+
+    def _upgrade(self, cluster_id):
+        """Replace the control-plane VMs one at a time (a rolling update: two of three keep running), each step a
+        third of the simulated upgrade time; an interrupted upgrade resumes at the VM it had reached."""
+        vsphere = self._vsphere
+        doc = self._existing(cluster_id)
+        clusters, hosts, folder = self._placement(doc)
+        step = self._settings.supervisor_upgrade_seconds / CONTROL_PLANE_SIZE
+        for index, name in enumerate(_vm_names()):
+            if index < doc.get("upgrade_completed", 0):
+                continue
+            self._clock.check()
+            old = vsphere.vms_named([name], root=folder).get(name)
+            if old is not None:
+                vsphere.destroy_vm(old)
+            self._deploy(doc, clusters, hosts, folder, index)
+            self._ensure_rule(clusters, vsphere.vms_named(_vm_names(), root=folder))
+            self._clock.sleep(step)
+            doc = self._set_state(cluster_id, upgrade_completed=index + 1)
+            if doc is None:
+                return
+        self._set_state(cluster_id, version=doc["desired_version"], desired_version=None, upgrade_completed=None,
+                        operation=None, last_upgraded_date=software.now(), upgrade_messages=[])
+        log.info("Supervisor on %s upgraded to %s", cluster_id, doc["desired_version"])
+
+    def _placement(self, doc):
+        """(clusters, {cluster moid: hosts}, control-plane VM folder) of the Supervisor `doc`."""
+        clusters = []
+        for moid in doc["clusters"]:
+            cluster = self._vsphere.find(vim.ClusterComputeResource, moid)
+            if cluster is None:
+                raise RuntimeError(f"cluster {moid} of the Supervisor {doc['name']} is no longer in the inventory")
+            clusters.append(cluster)
+        hosts = {cluster._moId: list(self._vsphere.cluster_hosts(cluster).values()) for cluster in clusters}
+        return clusters, hosts, self._folder(clusters[0], create=True)
+
+    def _deploy(self, doc, clusters, hosts, folder, index):
+        """Create and power on control-plane VM `index`: on one cluster, one VM per host; on three zones, one VM in
+        each zone's cluster."""
+        cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
+        cluster = clusters[index % len(clusters)]
+        host = hosts[cluster._moId][index // len(clusters)]
+        vm = self._vsphere.create_vm(folder, cluster.resourcePool, host, _vm_names()[index], cpus, memory,
+                                     cluster.datastore[0].name)
+        self._vsphere.power_on(vm)
+        return vm
+
+    def _ensure_rule(self, clusters, vms):
+        """The mandatory anti-affinity rule over `vms` ({name: VM}) on a one-cluster Supervisor."""
         if len(clusters) > 1:
             return  # a DRS rule binds VMs of one cluster; the zones keep these apart
         cluster = clusters[0]
-        rule = vsphere.rule(cluster, ANTI_AFFINITY_RULE)
-        wanted = {vm._moId for vm in existing.values()}
+        rule = self._vsphere.rule(cluster, ANTI_AFFINITY_RULE)
+        wanted = {vm._moId for vm in vms.values()}
         if rule is not None and {vm._moId for vm in rule.vm} != wanted:
-            vsphere.remove_rule(cluster, rule)
+            self._vsphere.remove_rule(cluster, rule)
             rule = None
         if rule is None:
-            vsphere.add_anti_affinity_rule(cluster, ANTI_AFFINITY_RULE, list(existing.values()))
+            self._vsphere.add_anti_affinity_rule(cluster, ANTI_AFFINITY_RULE, list(vms.values()))
 
     def _tear_down(self, cluster_id):
         vsphere = self._vsphere

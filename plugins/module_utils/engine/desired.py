@@ -170,6 +170,7 @@ def supervisor_spec(supervisor, state=PRESENT, load_balancer_password=None):
         wait=True,
         wait_timeout=settings.get("wait_timeout", 1800),
         zones=copy.deepcopy(supervisor.get("zones")),
+        kubernetes_version=settings.get("kubernetes_version"),
         **options,
     )
 

@@ -35,6 +35,8 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_a
     enable_api,
     zones_unsupported,
 )
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import ERROR as SOFTWARE_ERROR
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import PENDING, Software, SupervisorSoftware, upgrade_target
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import (
     MASKED,
     SECRET_OPTIONS,
@@ -76,6 +78,7 @@ class SupervisorState:
     cluster: str
     cluster_id: str
     info: Optional[dict] = None
+    software: Optional[Software] = None  # its version, when read (kubernetes_version set, or the info module)
 
     @property
     def status(self):
@@ -97,6 +100,7 @@ class SupervisorState:
             "api_server_management_endpoint": info.get("api_server_management_endpoint"),
             "size": (info.get("size_hint") or "").lower() or None,
             "control_plane_vms": control_plane_vms,
+            **({} if self.software is None else {"kubernetes_version": self.software.current}),
         }
 
 
@@ -129,6 +133,9 @@ class SupervisorPlan:
     body: Optional[dict] = None
     settle: Optional[str] = None
     api: Optional[EnableApi] = None
+    # The Supervisor version to upgrade to, after the operation; ``upgrading``: vCenter is upgrading to it already.
+    upgrade: Optional[str] = None
+    upgrading: bool = False
 
     @property
     def changed(self):
@@ -155,6 +162,7 @@ class WorkloadManagement:
         self._zone_clusters = {}  # cluster moid -> the moids of its zonal Supervisor's clusters (from on_zones)
         self._zones_by_cluster = None  # cluster moid -> its Supervisor's zones (live_zones), read on first use
         self._compatibility = None  # cluster moid -> its ClusterCompatibility.Summary, read before the first enable
+        self._software = SupervisorSoftware(rest)
 
     # -- read -----------------------------------------------------------------
 
@@ -254,6 +262,7 @@ class WorkloadManagement:
         summaries = []
         for state in enabled:
             members = [vm for moid in clusters[state.cluster_id] for vm in vms.get(moid, [])]
+            state = state if state.software is not None else replace(state, software=self._software.of(state.cluster_id))
             summaries.append(state.summary(sorted(members, key=lambda vm: int(WCP_VM_NAME.match(vm["name"]).group(1)))))
         return summaries
 
@@ -302,6 +311,7 @@ class WorkloadManagement:
             body = enable_body(spec, self._resolve(spec))
             return SupervisorPlan(spec, state, plan_item(address, None, _enable_view(spec)), ENABLE, body, settle=status, api=enable_api(self._rest))
 
+        state, upgrade = self._version_plan(spec, state)
         differences = self._differences(spec, state.info)
         forced = [difference for difference in differences if not difference.in_place]
         reasons = [difference.reason for difference in differences]
@@ -311,8 +321,11 @@ class WorkloadManagement:
         after = nest({d.option: d.after for d in differences})
         if forced or (status == ERROR and not differences):
             return self._reenable_plan(spec, state, plan_item(address, before, after, reasons), forced)
-        if not differences:
-            current = self._set_view(spec, state.info)
+        if upgrade is not None:
+            before["kubernetes_version"], after["kubernetes_version"] = state.software.current, upgrade
+            reasons.append(f"kubernetes_version: {state.software.current} -> {upgrade}" + (" (upgrade under way)" if upgrade == state.software.desired else ""))
+        if not differences and upgrade is None:
+            current = self._set_view(spec, state)
             return SupervisorPlan(spec, state, plan_item(address, current, current), NOTHING)
         if status == CONFIGURING and not spec.wait:
             raise SupervisorFailed(
@@ -320,8 +333,23 @@ class WorkloadManagement:
                 " set wait: true to wait for that, or rerun later",
                 state=state,
             )
-        body = update_body({d.option: d.api_value for d in differences})
-        return SupervisorPlan(spec, state, plan_item(address, before, after, reasons), UPDATE, body, settle=status if status == CONFIGURING else None)
+        body = update_body({d.option: d.api_value for d in differences}) if differences else None
+        operation = UPDATE if differences else NOTHING
+        return SupervisorPlan(
+            spec, state, plan_item(address, before, after, reasons), operation, body, settle=status if status == CONFIGURING else None,
+            upgrade=upgrade, upgrading=upgrade is not None and upgrade == state.software.desired,
+        )
+
+    def _version_plan(self, spec, state):
+        """(``state`` with its Software, the version to upgrade to or None) for the ``kubernetes_version`` asked; raises,
+        before any change, for a version vCenter does not offer this Supervisor. Read only when the option is set."""
+        if spec.kubernetes_version is None:
+            return state, None
+        software = self._software.of(state.cluster_id)
+        if software is None:
+            return state, None  # enabled a moment ago: vCenter lists its version once it runs
+        state = replace(state, software=software)
+        return state, upgrade_target(spec.subject, software, spec.kubernetes_version)
 
     def _reenable_plan(self, spec, state, refused_item, forced):
         """Disable and enable again, when ``allow_reenable`` says so; otherwise raise, carrying ``refused_item``."""
@@ -400,9 +428,12 @@ class WorkloadManagement:
         kinds = {"network": NETWORK, "portgroup": NETWORK, "policy": STORAGE_POLICY, "library": CONTENT_LIBRARY}
         return self._catalog.name_of(kinds[setting.reference], object_id)
 
-    def _set_view(self, spec, info):
+    def _set_view(self, spec, state):
         """The live values of the options ``spec`` sets, keyed like the options."""
-        return nest({s.option: self._display_live(s, info) for s in SETTINGS if spec.get(s.option) is not None})
+        view = nest({s.option: self._display_live(s, state.info) for s in SETTINGS if spec.get(s.option) is not None})
+        if spec.kubernetes_version is not None and state.software is not None:
+            view["kubernetes_version"] = state.software.current
+        return view
 
     def _live_view(self, info):
         """``{option: value}`` of every option vCenter reports (names for references; the password is never returned)."""
@@ -422,12 +453,13 @@ class WorkloadManagement:
         times out, carrying the state reached.
         """
         spec, state = plan.spec, plan.state
-        if plan.operation == NOTHING and not (spec.wait and state.status in (CONFIGURING, REMOVING)):
+        if plan.operation == NOTHING and plan.upgrade is None and not (spec.wait and state.status in (CONFIGURING, REMOVING)):
             return state
         path = f"{CLUSTERS_PATH}/{state.cluster_id}"
         deadline = self._clock() + spec.wait_timeout
         changed = False
         self._zones_by_cluster = None  # what runs where may change: read again by a later plan
+        self._software.forget()
         try:
             if plan.settle:
                 state = self._wait(state, lambda s: s.status != plan.settle, deadline, f"{plan.settle} to end")
@@ -462,6 +494,9 @@ class WorkloadManagement:
                 state = self._wait(state, lambda s: s.status in (RUNNING, ERROR, None), deadline, "the Supervisor to be RUNNING")
             else:
                 state = self._wait(state, lambda s: s.info is None, deadline, "Workload Management to be removed")
+            if spec.state == "enabled" and spec.kubernetes_version is not None and state.status == RUNNING:
+                state, upgraded = self._upgrade(plan, state, deadline)
+                changed = changed or upgraded
         except WaitTimeout as error:
             raise SupervisorFailed(f"{error.message}: vCenter carries on; rerun to wait again", state=error.reached, changed=changed) from error
         if spec.state == "enabled" and state.status == ERROR:
@@ -476,6 +511,43 @@ class WorkloadManagement:
             message = f"Workload Management on cluster '{spec.cluster}' was removed while it was being enabled: rerun to enable it"
             raise SupervisorFailed(message, state=state, changed=changed)
         return state
+
+    def _upgrade(self, plan, state, deadline):
+        """Bring the RUNNING Supervisor to the version planned (after an enable, the version asked, resolved against
+        what vCenter offers now) and wait until vCenter reports it; (state reached, whether an upgrade was asked for)."""
+        spec = plan.spec
+        software = self._software.read(state.cluster_id, spec.cluster)
+        target, started = plan.upgrade, plan.upgrading
+        if plan.operation in (ENABLE, REENABLE):
+            try:
+                target = upgrade_target(spec.subject, software, spec.kubernetes_version)
+            except InvalidArgumentError as error:
+                enabled = replace(state, software=software)
+                raise SupervisorFailed(f"Workload Management was enabled, but {error.message}", state=enabled, changed=True) from error
+            started = target is not None and target == software.desired
+        if target is None:
+            return replace(state, software=software), False
+        if not started:
+            self._software.upgrade(state.cluster_id, spec.cluster, target)
+        try:
+            reached = wait_until(
+                lambda: self._software.read(state.cluster_id, spec.cluster),
+                lambda software: software.state != PENDING,
+                timeout=max(0.0, deadline - self._clock()),
+                what=f"the Supervisor of cluster '{spec.cluster}' to run {target}",
+                describe=lambda software: f"{software.state}, running {software.current}",
+                clock=self._clock,
+                sleep=self._sleep,
+            )
+        except WaitTimeout as error:
+            reached = replace(state, software=error.reached)
+            raise SupervisorFailed(f"{error.message}: vCenter carries on; rerun to wait again", state=reached, changed=True) from error
+        state = replace(state, software=reached)
+        if reached.state == SOFTWARE_ERROR or reached.current != target:
+            why = "; ".join(reached.messages) or "vCenter gives no message"
+            message = f"Failed to upgrade the Supervisor of cluster '{spec.cluster}' to {target}: it runs {reached.current}: {why}"
+            raise SupervisorFailed(message, state=state, changed=True)
+        return state, True
 
     def _wait(self, state, done, deadline, what):
         def read():
@@ -517,6 +589,8 @@ def _enable_view(spec):
     view.update({option: MASKED for option in SECRET_OPTIONS if spec.get(option) is not None})
     if spec.zones:
         view["zones"] = list(spec.zones)
+    if spec.kubernetes_version:
+        view["kubernetes_version"] = spec.kubernetes_version
     return nest(view)
 
 

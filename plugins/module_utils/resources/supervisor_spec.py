@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import IPV4_ADDRESSES, MAX_WAIT_SECONDS, range_problem
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import version_problem
 
 SIZES = ("tiny", "small", "medium", "large")
 STATES = ("enabled", "disabled")
@@ -68,6 +69,8 @@ class SupervisorSpec:
     # vCenter 8: the vSphere Zones the Supervisor runs on (one, or three with a control-plane VM in each zone's
     # cluster); ``cluster`` is then the first zone's cluster, which vCenter reads and changes the Supervisor through.
     zones: Optional[list] = None
+    # The Supervisor version to run (or a prefix of one, v1.27): upgraded to through vCenter's software API.
+    kubernetes_version: Optional[str] = None
 
     @property
     def subject(self):
@@ -93,6 +96,11 @@ class SupervisorSpec:
                 problems.extend(at_option(setting.option, problem) for problem in setting.problems(value))
         problems.extend(placement_problems(self))
         problems.extend(zone_problems(self.zones))
+        version = None if self.kubernetes_version is None else version_problem(self.kubernetes_version)
+        if version:
+            problems.append(at_option("kubernetes_version", version))
+        if self.kubernetes_version is not None and not self.wait and self.state == "enabled":
+            problems.append("kubernetes_version: needs wait: true (vCenter upgrades a Supervisor once it is RUNNING)")
         _raise_if(problems, self.subject)
 
     def validate_complete(self, why):

@@ -13,8 +13,15 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervis
     SupervisorFailed,
     WorkloadManagement,
 )
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import SOFTWARE_PATH
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import MASKED, SupervisorSpec
 
+V1_26 = "v1.26.13+vmware.1-fips.1-vsc0.1.9-23381106"
+V1_27 = "v1.27.11+vmware.1-fips.1-vsc0.1.10-23710254"
+V1_27_2 = "v1.27.11+vmware.2-fips.1-vsc0.1.10-23800000"
+V1_28 = "v1.28.3+vmware.2-fips.1-vsc0.1.11-24004345"
+# What vCenter offers a Supervisor running each version: the next minor version.
+OFFERED = {V1_26: [V1_27, V1_27_2], V1_27: [V1_28], V1_27_2: [V1_28], V1_28: []}
 PEM = "-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----"
 CATALOG = {
     "/api/vcenter/cluster": [{"cluster": "domain-c1", "name": "C1"}, {"cluster": "domain-c2", "name": "C2"}],
@@ -46,6 +53,8 @@ class FakeWcp:
         self.incompatible = {}  # cluster id -> why ClusterCompatibility says it is not compatible
         self.version = "7.0.3.00300"
         self.bodies = []
+        self.polls_to_upgrade = 2
+        self.upgrade_error = None
 
     # -- the REST client's interface ------------------------------------------
 
@@ -59,6 +68,12 @@ class FakeWcp:
             return [{"cluster": c["cluster"], "compatible": c["cluster"] not in self.incompatible,
                      "incompatibility_reasons": [{"id": "x", "default_message": self.incompatible[c["cluster"]], "args": []}]
                      if c["cluster"] in self.incompatible else []} for c in CATALOG["/api/vcenter/cluster"]]
+        if path == SOFTWARE_PATH:
+            return [dict(self._software(s), cluster=cluster_id, cluster_name=s["name"]) for cluster_id, s in self.supervisors.items()]
+        if path.startswith(SOFTWARE_PATH + "/"):
+            supervisor = self.supervisors[path.rsplit("/", 1)[1]]
+            self._advance_upgrade(supervisor)
+            return self._software(supervisor)
         if path == CLUSTERS_PATH:
             return [
                 {"cluster": cluster_id, "cluster_name": s["name"], "config_status": s["info"]["config_status"], "kubernetes_status": "READY"}
@@ -83,6 +98,12 @@ class FakeWcp:
         self.calls.append(("POST", f"{path}?action={params['action']}"))
         self.bodies.append(json)
         cluster_id = path.rsplit("/", 1)[1]
+        if params["action"] == "upgrade":
+            supervisor = self.supervisors[cluster_id]
+            assert path.startswith(SOFTWARE_PATH) and "upgrading_to" not in supervisor, "vCenter answers UNSUPPORTED"
+            assert json["desired_version"] in OFFERED[supervisor.get("version", V1_26)], "vCenter answers UNSUPPORTED"
+            supervisor.update(upgrading_to=json["desired_version"], upgrade_countdown=self.polls_to_upgrade)
+            return
         if params["action"] == "enable_on_compute_cluster":
             assert path.startswith(SUPERVISORS_PATH) and not self.version.startswith("7."), "vCenter 7.0 has no Supervisors API"
             self.supervisors[cluster_id] = {"name": json["name"], "info": {"config_status": "CONFIGURING", "size_hint": json["control_plane"]["size"]},
@@ -111,6 +132,26 @@ class FakeWcp:
         info.update(json)
 
     # -- helpers for the tests ---------------------------------------------------
+
+    def _software(self, supervisor):
+        version = supervisor.get("version", V1_26)
+        software = {"current_version": version, "available_versions": OFFERED[version], "messages": supervisor.get("upgrade_messages", []),
+                    "state": "ERROR" if supervisor.get("upgrade_messages") else "READY"}
+        if "upgrading_to" in supervisor:
+            software.update(state="PENDING", upgrade_status={"desired_version": supervisor["upgrading_to"], "messages": []})
+        return software
+
+    def _advance_upgrade(self, supervisor):
+        if "upgrading_to" not in supervisor:
+            return
+        supervisor["upgrade_countdown"] -= 1
+        if supervisor["upgrade_countdown"] > 0:
+            return
+        target = supervisor.pop("upgrading_to")
+        if self.upgrade_error:
+            supervisor["upgrade_messages"] = [{"severity": "ERROR", "details": {"id": "wcp.upgrade", "default_message": self.upgrade_error, "args": []}}]
+        else:
+            supervisor["version"] = target
 
     def _advance(self, cluster_id, supervisor):
         if supervisor["info"]["config_status"] not in ("CONFIGURING", "REMOVING"):
@@ -611,3 +652,91 @@ def test_the_zones_of_every_supervisor_are_read_once_however_many_are_asked_for(
     assert wcp.live_zones("domain-c9") == []
     # One list of summaries and one topology per Supervisor, not one pass over them per question.
     assert sorted(rest.calls) == sorted([f"{SUPERVISORS_PATH}/summaries", f"{SUPERVISORS_PATH}/sv-zonal/topology", f"{SUPERVISORS_PATH}/sv-single/topology"])
+
+
+# -- the Supervisor version (vCenter's software API) ------------------------------------------------
+
+
+def test_an_upgrade_is_planned_in_place_naming_both_versions_and_applied_with_one_call(wcp, workload_management):
+    enabled(wcp, workload_management, spec())
+    wcp.calls.clear()
+    plan = workload_management.plan(spec(kubernetes_version="v1.27"), workload_management.read("C1"))
+
+    assert (plan.item.action, plan.item.before, plan.item.after) == ("update", {"kubernetes_version": V1_26}, {"kubernetes_version": V1_27_2})
+    assert plan.item.reasons == (f"kubernetes_version: {V1_26} -> {V1_27_2}",)  # the newest of the v1.27 offered
+    assert wcp.mutations() == [] and wcp.reads(SOFTWARE_PATH) == [SOFTWARE_PATH]
+    after = workload_management.apply(plan)
+
+    assert wcp.mutations() == [("POST", f"{SOFTWARE_PATH}/domain-c1?action=upgrade")] and wcp.bodies[-1] == {"desired_version": V1_27_2}
+    assert after.software.current == V1_27_2 and after.summary()["kubernetes_version"] == V1_27_2
+    assert workload_management.plan(spec(kubernetes_version="v1.27"), workload_management.read("C1")).item.action == "none"
+
+
+def test_the_version_running_is_no_change_and_a_full_version_is_matched_whole(wcp, workload_management):
+    enabled(wcp, workload_management, spec())
+    for wanted in ("v1.26", "v1.26.13", V1_26, "1.26"):
+        plan = workload_management.plan(spec(kubernetes_version=wanted), workload_management.read("C1"))
+        assert (plan.item.action, plan.item.after) == ("none", {**plan.item.before, "kubernetes_version": V1_26}), wanted
+    workload_management.apply(plan)
+    assert wcp.mutations() == []
+    with pytest.raises(InvalidArgumentError, match="v1.2'"):
+        workload_management.plan(spec(kubernetes_version="v1.2"), workload_management.read("C1"))  # v1.2 is no prefix of v1.26
+
+
+@pytest.mark.parametrize(
+    "wanted, why",
+    [
+        ("v1.28", "vCenter does not offer it; a Supervisor is upgraded one minor version at a time"),
+        ("v1.25", "vCenter does not downgrade a Supervisor"),
+        ("v1.27.12", "vCenter does not offer it"),
+    ],
+)
+def test_a_version_vcenter_does_not_offer_is_refused_before_any_change_listing_what_it_offers(wcp, workload_management, wanted, why):
+    enabled(wcp, workload_management, spec())
+    with pytest.raises(InvalidArgumentError) as refused:
+        workload_management.plan(spec(kubernetes_version=wanted), workload_management.read("C1"))
+    assert str(refused.value).startswith(f"kubernetes_version: '{wanted}' for the Supervisor of cluster 'C1', which runs {V1_26}: {why}")
+    assert str(refused.value).endswith(f"(it offers: {V1_27}, {V1_27_2})")
+    assert wcp.mutations() == []
+
+
+def test_a_malformed_version_and_one_without_wait_are_refused_naming_the_option(workload_management):
+    for desired, message in ((spec(kubernetes_version="latest"), "kubernetes_version: 'latest' is not a Supervisor version"),
+                             (spec(kubernetes_version="v1.27", wait=False), "kubernetes_version: needs wait: true")):
+        with pytest.raises(InvalidArgumentError, match=message):
+            workload_management.plan(desired, workload_management.read("C1"))
+
+
+def test_an_upgrade_under_way_to_the_version_asked_is_waited_for_not_asked_again(wcp, workload_management):
+    enabled(wcp, workload_management, spec())
+    wcp.post(f"{SOFTWARE_PATH}/domain-c1", params={"action": "upgrade"}, json={"desired_version": V1_27})
+    wcp.polls_to_upgrade, wcp.supervisors["domain-c1"]["upgrade_countdown"] = 3, 3
+    wcp.calls.clear()
+    plan = workload_management.plan(spec(kubernetes_version="v1.27"), workload_management.read("C1"))
+
+    assert plan.item.reasons == (f"kubernetes_version: {V1_26} -> {V1_27} (upgrade under way)",)
+    after = workload_management.apply(plan)
+    assert wcp.mutations() == [] and after.software.current == V1_27
+    with pytest.raises(InvalidArgumentError, match="an upgrade to .* is under way"):
+        wcp.post(f"{SOFTWARE_PATH}/domain-c1", params={"action": "upgrade"}, json={"desired_version": V1_28})
+        workload_management.plan(spec(kubernetes_version="v1.26"), workload_management.read("C1"))
+
+
+def test_enabling_with_a_version_upgrades_once_running_to_the_version_resolved_then(wcp, workload_management):
+    plan = workload_management.plan(spec(kubernetes_version="v1.27.11+vmware.1"), workload_management.read("C1"))
+    assert plan.item.action == "create" and plan.item.after["kubernetes_version"] == "v1.27.11+vmware.1"
+    assert wcp.reads(SOFTWARE_PATH) == []  # nothing runs yet: no version to read
+    after = workload_management.apply(plan)
+
+    assert wcp.mutations() == [("POST", f"{CLUSTERS_PATH}/domain-c1?action=enable"), ("POST", f"{SOFTWARE_PATH}/domain-c1?action=upgrade")]
+    assert wcp.bodies[-1] == {"desired_version": V1_27} and after.software.current == V1_27
+
+
+def test_an_upgrade_that_ends_in_error_fails_with_vcenters_message(wcp, workload_management):
+    enabled(wcp, workload_management, spec())
+    wcp.upgrade_error = "Control plane VM upgrade failed"
+    plan = workload_management.plan(spec(kubernetes_version="v1.27"), workload_management.read("C1"))
+    with pytest.raises(SupervisorFailed) as failed:
+        workload_management.apply(plan)
+    assert str(failed.value) == f"Failed to upgrade the Supervisor of cluster 'C1' to {V1_27_2}: it runs {V1_26}: Control plane VM upgrade failed"
+    assert failed.value.changed and failed.value.state.software.state == "ERROR"
