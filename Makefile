@@ -76,7 +76,7 @@ demo: lab-up collection pacific
 	ansible-playbook -i inventories/lab playbooks/site.yml
 	ansible-playbook -i inventories/lab tools/export_lab_topology.yml >/dev/null
 	@echo "pacific plan -f $(LAB_TOPOLOGY)"
-	. $(LAB_RUN_DIR)/pacific.env && pacific plan -f $(LAB_TOPOLOGY) -login-port 6443
+	. $(LAB_RUN_DIR)/pacific.env && pacific plan -f $(LAB_TOPOLOGY)
 
 unit: collection
 	cd $(COLLECTION) && PACIFIC_VSPHERE_LAB=$(CURDIR)/lab python3 -m pytest -q -p no:cacheprovider tests/unit

@@ -26,7 +26,6 @@ MEASURED_SCALE = 0.05
 FAULT_SHARES = (0.1, 0.2)
 LOST_SHARE = 0.03
 FAULT_SCALE = 0.01
-LOGIN_PORT = "6443"  # the lab serves /wcp/login with each Supervisor's Kubernetes API
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class Bench:
         return record
 
     def pacific(self, verb, topology, *options):
-        return ["pacific", verb, "-f", str(topology), "-login-port", LOGIN_PORT, "-no-color", *options]
+        return ["pacific", verb, "-f", str(topology), "-no-color", *options]
 
     def playbook(self, playbook, *extra_vars):
         command = ["ansible-playbook", "-i", str(ROOT / "inventories" / "lab"), str(ROOT / playbook)]

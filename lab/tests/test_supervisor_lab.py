@@ -56,7 +56,13 @@ def supervisor(wcp, rest):  # noqa: F811
     endpoint = wait_for(lambda: next((s for s in _endpoints().get("supervisors", []) if s["cluster"] == cluster), None),
                         "the Supervisor in endpoints.json")
     assert endpoint["server"] == f"https://{address}:6443"
+    # vSphere's ports: the login service on 443 (where the lab may bind it: root or CAP_NET_BIND_SERVICE), the API on 6443.
+    assert endpoint["login"] == (f"https://{address}" if _may_bind_443() else endpoint["server"])
     return endpoint
+
+
+def _may_bind_443():
+    return os.geteuid() == 0
 
 
 def _endpoints():
@@ -84,8 +90,11 @@ def _lab_command(command):
 
 def test_a_guest_cluster_on_an_enabled_supervisor(lab, supervisor, control, vcenter_connect):  # noqa: F811
     vcenter, server = lab["vcenter"], supervisor["server"]
-    assert login_response(server, vcenter["ca_cert"], vcenter["username"], "wrong").status == 401
-    token = login(server, vcenter["ca_cert"], vcenter["username"], vcenter["password"])
+    assert login_response(supervisor["login"], vcenter["ca_cert"], vcenter["username"], "wrong").status == 401
+    token = login(supervisor["login"], vcenter["ca_cert"], vcenter["username"], vcenter["password"])
+    if supervisor["login"] != server:
+        # The API server logs nobody in: it takes the request as any unauthenticated one.
+        assert login_response(server, vcenter["ca_cert"], vcenter["username"], vcenter["password"]).status == 401
     clusters_api = _clusters(server, vcenter["ca_cert"], token)
     # A namespace made through vCenter reaches the Supervisor's API a moment later.
     namespaces = dynamic.DynamicClient(official_client(server, vcenter["ca_cert"], token)).resources.get(api_version="v1", kind="Namespace")

@@ -32,11 +32,11 @@ def secrets(run_dir=RUN_DIR):
 
 
 def command(*args, topology=TOPOLOGY):
-    """The command line of `pacific ARGS -f TOPOLOGY -login-port 6443` (the lab serves /wcp/login on 6443)."""
+    """The command line of `pacific ARGS -f TOPOLOGY -no-color` (the Supervisors' login service on 443, as vSphere's)."""
     line = [sys.executable, "-m", "pacific", *args]
     if topology is not None:
         line += ["-f", str(topology)]
-    return line + ["-login-port", "6443", "-no-color"]
+    return line + ["-no-color"]
 
 
 def environment(run_dir=RUN_DIR):
@@ -150,7 +150,7 @@ def supervisor_virtual_machine_objects():
         http = requests.Session()
         http.trust_env = False
         http.verify = vcenter["ca_cert"]
-        login = http.post(supervisor["server"] + "/wcp/login", auth=(vcenter["username"], vcenter["password"]), timeout=30)
+        login = http.post(supervisor["login"] + "/wcp/login", auth=(vcenter["username"], vcenter["password"]), timeout=30)
         http.headers["Authorization"] = "Bearer " + login.json()["session_id"]
         for namespace in (each["namespace"] for each in namespaces if each["cluster"] == supervisor["cluster"]):
             # Listed namespace by namespace: a vCenter administrator may not list at the cluster scope.

@@ -4,6 +4,7 @@ built-in kinds' validation refuse (422) or rewrite.
 
 import base64
 import binascii
+import ipaddress
 
 from .apimachinery import errors
 from .apimachinery.registry import AdmissionHook
@@ -40,6 +41,46 @@ class BuiltinObjectRules(AdmissionHook):
                                                "`immutable` is set", field))
         if causes:
             raise errors.invalid(request.resource, obj["metadata"].get("name", ""), causes)
+
+
+# The service CIDR the vSphere Client proposes (the lab's Supervisors are enabled with it).
+SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/23")
+
+
+class CoreObjectDefaults(AdmissionHook):
+    """What the API server itself sets on a new Pod, PersistentVolumeClaim and Service (kubernetes
+    pkg/registry/core/*/strategy.go PrepareForCreate, pkg/apis/core/v1/defaults.go, the ClusterIP allocator): a
+    Pending phase, a Service's type, ports, IP family and an address of the service CIDR. No controller moves them
+    on in the lab (no vSphere Pod, volume or load balancer is made)."""
+
+    def mutate(self, request, registry):
+        obj, kind = request.obj, request.resource.kind
+        if request.operation != "CREATE" or obj is None:
+            return
+        if kind == "Pod":
+            obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        elif kind == "PersistentVolumeClaim":
+            obj["status"] = {"phase": "Pending"}
+        elif kind == "Service":
+            self._service(obj, registry, request.resource)
+
+    @staticmethod
+    def _service(obj, registry, resource):
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        for port in spec.get("ports") or ():
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+        obj["status"] = {"loadBalancer": {}}
+        if spec["type"] == "ExternalName" or spec.get("clusterIP"):
+            return
+        taken = {item["spec"].get("clusterIP") for item in registry.list(resource)["items"]}
+        address = next(str(host) for host in SERVICE_CIDR.hosts() if str(host) not in taken)
+        spec.update(clusterIP=address, clusterIPs=[address], ipFamilies=["IPv4"], ipFamilyPolicy="SingleStack",
+                    internalTrafficPolicy="Cluster")
+        if spec["type"] == "LoadBalancer":
+            spec.setdefault("externalTrafficPolicy", "Cluster")
 
 
 class TanzuKubernetesClusterRules(AdmissionHook):
@@ -93,5 +134,5 @@ class ClusterTopologyRules(AdmissionHook):
 
 
 def supervisor_admission():
-    return [BuiltinObjectRules(), TanzuKubernetesClusterRules(), ClusterTopologyRules()]
+    return [BuiltinObjectRules(), CoreObjectDefaults(), TanzuKubernetesClusterRules(), ClusterTopologyRules()]
 

@@ -75,6 +75,25 @@ STORAGE_CLASS_SCHEMA = _object({
     "allowedTopologies": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
 }, required=("provisioner",))
 
+_LOOSE = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+_CONDITIONS = {"type": "array", "items": _LOOSE}
+NODE_SCHEMA = _object({
+    "spec": {"type": "object", "properties": {
+        "unschedulable": {"type": "boolean"}, "providerID": {"type": "string"}, "podCIDR": {"type": "string"},
+        "taints": {"type": "array", "items": {"type": "object", "properties": {
+            k: {"type": "string"} for k in ("key", "value", "effect", "timeAdded")}}}}},
+    "status": {"type": "object", "properties": {
+        "conditions": _CONDITIONS, "addresses": {"type": "array", "items": _LOOSE}, "capacity": _QUANTITY_MAP,
+        "allocatable": _QUANTITY_MAP, "nodeInfo": {"type": "object", "properties": {
+            k: {"type": "string"} for k in ("kubeletVersion", "kubeProxyVersion", "osImage", "kernelVersion",
+                                            "containerRuntimeVersion", "operatingSystem", "architecture",
+                                            "machineID", "systemUUID", "bootID")}}}},
+})
+# Pods, services and claims are kept as written: the lab runs no vSphere Pod, service or volume controller.
+POD_SCHEMA = _object({"spec": _LOOSE, "status": _LOOSE})
+SERVICE_SCHEMA = _object({"spec": _LOOSE, "status": _LOOSE})
+PVC_SCHEMA = _object({"spec": _LOOSE, "status": _LOOSE})
+
 EVENT_FIELDS = tuple((f"involvedObject.{k}", f"involvedObject.{k}")
                      for k in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")) + (
     ("reason", "reason"), ("type", "type"), ("source", "source.component"))
@@ -93,6 +112,15 @@ def builtin_types():
         builtin("", "ConfigMap", "configmaps", True, CONFIG_MAP_SCHEMA, short_names=("cm",)),
         builtin("", "Event", "events", True, EVENT_SCHEMA, short_names=("ev",), selectable_fields=EVENT_FIELDS),
         builtin("storage.k8s.io", "StorageClass", "storageclasses", False, STORAGE_CLASS_SCHEMA, short_names=("sc",)),
+        builtin("", "Node", "nodes", False, NODE_SCHEMA, short_names=("no",), subresources=frozenset({"status"}),
+                selectable_fields=(("spec.unschedulable", "spec.unschedulable"),)),
+        builtin("", "Pod", "pods", True, POD_SCHEMA, short_names=("po",), categories=("all",),
+                subresources=frozenset({"status"}),
+                selectable_fields=(("spec.nodeName", "spec.nodeName"), ("status.phase", "status.phase"))),
+        builtin("", "Service", "services", True, SERVICE_SCHEMA, short_names=("svc",), categories=("all",),
+                subresources=frozenset({"status"})),
+        builtin("", "PersistentVolumeClaim", "persistentvolumeclaims", True, PVC_SCHEMA, short_names=("pvc",),
+                subresources=frozenset({"status"})),
     ]
 
 

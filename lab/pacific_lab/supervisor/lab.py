@@ -3,7 +3,7 @@ request log, fault injector and time scale (what `labserver` starts)."""
 
 from ..config import PKI_DIR, RUN_DIR
 from .machines import VsphereMachines
-from .service import SupervisorFleet, WatchSettings
+from .service import LOGIN_PORT, SupervisorFleet, WatchSettings
 from .timing import TimeScale
 from .vcenter_directory import VcenterDirectory
 
@@ -18,6 +18,6 @@ def lab_supervisors(vcenter, request_log, on_change):
         machines=VsphereMachines(vcenter.vsphere), time_scale=TimeScale(lambda: vcenter.settings.time_scale),
         record=request_log.record,
         fault=lambda operation, path: vcenter.faults.transient(FAULT_API, operation, path),
-        on_change=on_change,
+        on_change=on_change, login_port=LOGIN_PORT,
         watch=WatchSettings(history_seconds=lambda: vcenter.settings.watch_history_seconds,
                             bookmark_seconds=lambda: vcenter.settings.watch_bookmark_seconds))

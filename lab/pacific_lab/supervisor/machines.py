@@ -14,12 +14,16 @@ stopped (a lab reset, a Supervisor being reconfigured) cannot then make VMs in
 a vcsim that is no longer its own, which left VMs that no object claims.
 """
 
+import re
 import threading
 from dataclasses import dataclass
+from typing import Optional
 
 from pyVmomi import vim
 
 NAMESPACES_FOLDER = "Namespaces"
+CONTROL_PLANE_VM = re.compile(r"^SupervisorControlPlaneVM \(\d+\)$")
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,31 @@ class MachineFacts:
     bios_uuid: str
     instance_uuid: str
     host: str
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    name: str
+    in_maintenance: bool
+    spherelet: Optional[str]  # the installed Spherelet VIB's version, None without one
+    uuid: str
+    cpus: int
+    memory_mib: int
+
+
+@dataclass(frozen=True)
+class ControlPlaneFacts:
+    uuid: str  # BIOS UUID
+    cluster: str  # moid of the cluster it runs in
+    powered_on: bool
+    cpus: int
+    memory_mib: int
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    hosts: tuple
+    control_plane: tuple
 
 
 class MachinesClosed(Exception):
@@ -71,6 +100,32 @@ class VsphereMachines:
             cluster = vsphere.ref(vim.ClusterComputeResource, cluster_moid)
             found = vsphere.retrieve(vim.HostSystem, ["name", "summary.hardware.cpuMhz"], root=cluster)
             return {props["name"]: props["summary.hardware.cpuMhz"] for _, props in found}
+
+    def supervisor_nodes(self, clusters):
+        """NodeFacts of a Supervisor on `clusters` (moids, the first holding its control-plane folder
+        `Namespaces/<cluster name>`): its hosts, with their Spherelet VIB, and its control-plane VMs."""
+        with self._lock:
+            vsphere = self._session()
+            hosts, cluster_of = [], {}
+            for moid in clusters:
+                cluster = vsphere.ref(vim.ClusterComputeResource, moid)
+                found = vsphere.retrieve(vim.HostSystem, ["name", "runtime.inMaintenanceMode", "hardware.systemInfo.uuid",
+                                                          "summary.hardware.numCpuCores", "summary.hardware.memorySize"], root=cluster)
+                for host, props in found:
+                    cluster_of[host._moId] = moid
+                    hosts.append(HostFacts(props["name"], bool(props["runtime.inMaintenanceMode"]), vsphere.installed_vibs(host).get("spherelet"),
+                                           props["hardware.systemInfo.uuid"], props["summary.hardware.numCpuCores"],
+                                           props["summary.hardware.memorySize"] // MIB))
+            folder = self._folder(vsphere, clusters[0], vsphere.ref(vim.ClusterComputeResource, clusters[0]).name, create=False)
+            control_plane = []
+            if folder is not None:
+                properties = ["name", "config.uuid", "runtime.powerState", "runtime.host", "config.hardware.numCPU", "config.hardware.memoryMB"]
+                for _, props in vsphere.retrieve(vim.VirtualMachine, properties, folder):
+                    if CONTROL_PLANE_VM.match(props["name"]) and props["runtime.host"] is not None:
+                        control_plane.append(ControlPlaneFacts(props["config.uuid"], cluster_of.get(props["runtime.host"]._moId),
+                                                               props["runtime.powerState"] == "poweredOn", props["config.hardware.numCPU"],
+                                                               props["config.hardware.memoryMB"]))
+            return NodeFacts(tuple(hosts), tuple(control_plane))
 
     def existing(self, cluster_moid, namespace):
         """{VM name: moid} of the namespace's VMs in vcsim (one batched read)."""

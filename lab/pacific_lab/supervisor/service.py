@@ -13,6 +13,7 @@ vCenter loses its state and its guest VMs, as disabling Workload Management
 deletes everything in it. Namespaces are kept in step on every change.
 """
 
+import dataclasses
 import logging
 import re
 import threading
@@ -33,12 +34,15 @@ from .guestclusters import GuestClusterController
 from .kinds import resource, supervisor_scheme
 from .mirror import NamespaceMirror
 from .sessions import SESSION_LIFETIME, SessionKeys, Sessions
+from .supervisor_nodes import NODE_STATUS_SECONDS, SupervisorNodes
 from .virtualmachines import VirtualMachineController
 
 log = logging.getLogger("pacific_lab.supervisor")
 
 POLL_INTERVAL = 0.25
 RETRY_START = 5.0  # seconds before serving a Supervisor that could not be served is tried again
+# vSphere serves a Supervisor's login service (/wcp/login, `kubectl vsphere login`) on 443, its Kubernetes API on 6443.
+LOGIN_PORT = 443
 # Seconds between syncs without a change in vCenter: what a sync could not do then
 # (a namespace re-created while its old self was still terminating) gets done.
 RESYNC_PERIOD = 5.0
@@ -62,7 +66,8 @@ class WatchSettings:
 
 class SupervisorService:
     def __init__(self, info, *, directory, state_dir, pki_dir, machines, time_scale, session_keys,
-                 record=None, fault=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings()):
+                 record=None, fault=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings(),
+                 node_status_seconds=NODE_STATUS_SECONDS, login_port=None):
         self.info = info
         self._all_machines = machines
         self.machines = machines.for_service()  # closed by stop(): see machines.py
@@ -78,32 +83,50 @@ class SupervisorService:
             NamespaceController(self.registry),
             VirtualMachineController(self.registry, self.machines, info, time_scale),
             GuestClusterController(self.registry, directory, info, self.machines, time_scale),
+            SupervisorNodes(self.registry, self.machines, info, node_status_seconds),
         ]
         endpoint = ApiEndpoint(
             self.registry, version, authenticate=self.sessions.authenticate,
             authorize=NamespaceAccess(directory, info.id).authorize, record=record,
             extra_routes={"/wcp/login": ("login", self.sessions.login)}, fault=fault, bookmark_seconds=watch.bookmark_seconds)
         certificate, key = ensure_endpoint_certificate(info.host, pki_dir)
+        self.login_server = None
         try:
+            if login_port is not None:
+                self.login_server = _login_server((info.host, login_port), certificate, key, dataclasses.replace(endpoint, kubernetes=False))
+            if self.login_server is not None:
+                endpoint.extra_routes = {}  # as on vSphere: the API port serves no login
             self.server = KubernetesApiServer((info.host, info.port), certificate, key, endpoint)
         except OSError:
+            if self.login_server is not None:
+                self.login_server.server_close()
             self.store.close()
             raise
-        self._thread = None
+        self._threads = []
 
     @property
     def url(self):
         host, port = self.server.server_address[:2]
         return f"https://{host}:{port}"
 
+    @property
+    def login_url(self):
+        """Where /wcp/login is served: the login service on 443, else (no right to bind it) the API port."""
+        if self.login_server is None:
+            return self.url
+        host, port = self.login_server.server_address[:2]
+        return f"https://{host}:{port}" if port != 443 else f"https://{host}"
+
     def start(self):
         self.mirror.seed()
         self.mirror.sync()
         for controller in self.controllers:
             controller.start()
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"supervisor-{self.info.id}",
-                                        daemon=True)
-        self._thread.start()
+        for server, name in ((self.server, "supervisor"), (self.login_server, "supervisor-login")):
+            if server is not None:
+                thread = threading.Thread(target=server.serve_forever, name=f"{name}-{self.info.id}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
         log.info("Supervisor %s serving %s", self.info.id, self.url)
 
     def sync(self):
@@ -111,8 +134,10 @@ class SupervisorService:
         self.mirror.sync()
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        for server in (self.login_server, self.server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
         self.machines.close()  # before the controllers: one that outlives its stop changes nothing in vcsim
         for controller in self.controllers:
             controller.stop()
@@ -131,15 +156,27 @@ class SupervisorService:
             self._all_machines.destroy(self.info.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
 
 
+def _login_server(address, certificate, key, endpoint):
+    """The login service at `address`; None when the lab may not bind it (a port below 1024 needs root or
+    CAP_NET_BIND_SERVICE), and the API port serves /wcp/login instead."""
+    try:
+        return KubernetesApiServer(address, certificate, key, endpoint)
+    except PermissionError:
+        log.warning("cannot bind %s:%d (needs root or CAP_NET_BIND_SERVICE): /wcp/login is served on the API port", *address)
+        return None
+
+
 class SupervisorFleet:
     def __init__(self, directory, *, state_dir, pki_dir, machines, time_scale, record=None, fault=None,
-                 on_change=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings()):
+                 on_change=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings(),
+                 node_status_seconds=NODE_STATUS_SECONDS, login_port=None):
         self.directory = directory
         self.state_dir = state_dir
         self.session_keys = SessionKeys(state_dir / "session.key")
         self._service_options = dict(directory=directory, state_dir=state_dir, pki_dir=pki_dir, machines=machines,
                                      time_scale=time_scale, session_keys=self.session_keys, record=record,
-                                     fault=fault, session_lifetime=session_lifetime, watch=watch)
+                                     fault=fault, session_lifetime=session_lifetime, watch=watch,
+                                     node_status_seconds=node_status_seconds, login_port=login_port)
         self._on_change = on_change  # callable(endpoints()) when the set of Supervisors changes
         self._services = {}
         self._failed = {}  # supervisor id -> monotonic time of the last failed start
@@ -192,7 +229,8 @@ class SupervisorFleet:
     def endpoints(self):
         """What endpoints.json says about the Supervisors: id, cluster and API server URL of each."""
         with self._lock:
-            return [{"id": s.info.id, "cluster": s.info.cluster, "server": s.url} for s in self._services.values()]
+            return [{"id": s.info.id, "cluster": s.info.cluster, "server": s.url, "login": s.login_url}
+                    for s in self._services.values()]
 
     def refresh(self, before=None):
         """Start, stop and sync services to match the directory now; `before`: the endpoints last published."""

@@ -126,6 +126,11 @@ def unauthorized(message="Unauthorized"):
     return ApiError(401, "Unauthorized", message)
 
 
+def path_not_found():
+    """404 for a path the server does not serve."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
 def bad_request(message):
     return ApiError(400, "BadRequest", message)
 

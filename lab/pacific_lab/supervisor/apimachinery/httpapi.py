@@ -55,6 +55,8 @@ class ApiEndpoint:
     # Fault injection: (operation, path) -> "503", "reset" (drop the connection) or None (serve it).
     fault: Optional[Callable] = None
     bookmark_seconds: Callable = lambda: BOOKMARK_SECONDS  # between the bookmarks of a watch that asks for them
+    # False: a server of the extra routes only (a Supervisor's login service on 443); any other path is 404.
+    kubernetes: bool = True
 
 
 class DropConnection(Exception):
@@ -143,6 +145,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                 operation, route = extra
                 self._inject_fault(operation)
                 self._send_json(*route(self))
+            elif not endpoint.kubernetes:
+                raise errors.path_not_found()
             elif self.route_path in PUBLIC_PATHS:
                 operation = "version" if self.route_path == "/version" else "health"
                 if self.route_path == "/version":
@@ -232,6 +236,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         for warning in warnings:
             self.send_header("Warning", f'299 - "{warning}"'.replace("\n", " "))
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            # Said, so that a client does not send its next request on a connection closed after this answer.
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
@@ -275,7 +282,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 
     def _found(self, document):
         if document is None:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.path_not_found()
         return document
 
     def _openapi(self):
@@ -300,7 +307,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         elif segments[0] == "apis" and len(segments) >= 4:
             group, version, rest = segments[1], segments[2], segments[3:]
         else:
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.path_not_found()
         namespace = ""
         if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
             namespace, rest = rest[1], rest[2:]
@@ -309,7 +316,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         if resource is None or len(rest) > 3 or (namespace and not resource.namespaced) \
                 or (subresource and subresource not in resource.subresources) \
                 or (resource.namespaced and name and not namespace):
-            raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise errors.path_not_found()
         return Target(self._verb(name, subresource), resource, namespace, name, subresource)
 
     def _verb(self, name, subresource):

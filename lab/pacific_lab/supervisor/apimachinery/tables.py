@@ -180,7 +180,61 @@ def _storage_class_name(obj):
     return obj["metadata"]["name"] + (" (default)" if default else "")
 
 
+_ACCESS_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+
+
+def _access_modes(obj):
+    return ",".join(_ACCESS_MODES.get(mode, mode) for mode in (obj.get("status") or {}).get("accessModes") or ())
+
+
+def _node_status(obj):
+    ready = next((c for c in (obj.get("status") or {}).get("conditions") or () if c.get("type") == "Ready"), None)
+    status = "Ready" if ready and ready.get("status") == "True" else ("NotReady" if ready else "Unknown")
+    return status + (",SchedulingDisabled" if (obj.get("spec") or {}).get("unschedulable") else "")
+
+
+def _node_roles(obj):
+    prefix = "node-role.kubernetes.io/"
+    roles = sorted(key[len(prefix):] for key in obj["metadata"].get("labels") or {} if key.startswith(prefix))
+    return ",".join(roles) or "<none>"
+
+
+def _pod_ready(obj):
+    containers = (obj.get("spec") or {}).get("containers") or ()
+    statuses = (obj.get("status") or {}).get("containerStatuses") or ()
+    return f"{sum(1 for each in statuses if each.get('ready'))}/{len(containers)}"
+
+
+def _service_ports(obj):
+    ports = (obj.get("spec") or {}).get("ports") or ()
+    return ",".join(f"{port.get('port')}{':' + str(port['nodePort']) if port.get('nodePort') else ''}/{port.get('protocol', 'TCP')}"
+                    for port in ports) or "<none>"
+
+
+def _external_ip(obj):
+    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ()
+    found = [each.get("ip") or each.get("hostname") for each in ingress]
+    if found:
+        return ",".join(found)
+    return "<pending>" if (obj.get("spec") or {}).get("type") == "LoadBalancer" else "<none>"
+
+
 BUILTIN_COLUMNS = {
+    ("", "Node"): (_name(), {"name": "Status", "type": "string", "value": _node_status},
+                   {"name": "Roles", "type": "string", "value": _node_roles}, AGE,
+                   _string("Version", ".status.nodeInfo.kubeletVersion")),
+    ("", "Pod"): (_name(), {"name": "Ready", "type": "string", "value": _pod_ready}, _string("Status", ".status.phase"),
+                  {"name": "Restarts", "type": "integer",
+                   "value": lambda obj: sum(each.get("restartCount", 0) for each in (obj.get("status") or {}).get("containerStatuses") or ())},
+                  AGE, _string("Node", ".spec.nodeName", priority=1)),
+    ("", "Service"): (_name(), _string("Type", ".spec.type"), _string("Cluster-IP", ".spec.clusterIP"),
+                      {"name": "External-IP", "type": "string", "value": _external_ip},
+                      {"name": "Port(s)", "type": "string", "value": _service_ports}, AGE),
+    ("", "PersistentVolumeClaim"): (_name(), _string("Status", ".status.phase"), _string("Volume", ".spec.volumeName"),
+                                    _string("Capacity", ".status.capacity.storage"),
+                                    {"name": "Access Modes", "type": "string", "value": _access_modes},
+                                    _string("StorageClass", ".spec.storageClassName"), AGE),
+
     ("", "Namespace"): (_name(), _string("Status", ".status.phase"), AGE),
     ("", "ResourceQuota"): (_name(), AGE, _quota(False), _quota(True)),
     ("", "Secret"): (_name(), _string("Type", ".type"), _count("Data", "data"), AGE),
