@@ -181,7 +181,7 @@ def test_the_supervisors_nodes_are_its_hosts_following_maintenance_mode(kubectl,
     assert {name: status for name, (status, _, _) in nodes.items()} == expected
     assert all(version.startswith("v1.26.13-sph-") for status, _, version in nodes.values() if status == "Ready")
     # Control-plane nodes: the cluster's SupervisorControlPlaneVMs in vcsim (an earlier test may have enabled one).
-    control_plane = [vm for vm, (_, power) in vms_in_namespace(vsphere, "DC0_C1").items() if vm.startswith("SupervisorControlPlaneVM")]
+    control_plane = [vm for vm in vms_in_namespace(vsphere, "DC0_C1") if vm.startswith("SupervisorControlPlaneVM")]
     planes = _nodes(kubectl, "control-plane")
     assert len(planes) == len(control_plane) and all(roles == "control-plane,master" for _, roles, _ in planes.values())
     cluster = vsphere.ref(vim.ClusterComputeResource, supervisor.info.cluster)
