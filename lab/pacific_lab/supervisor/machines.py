@@ -14,15 +14,15 @@ stopped (a lab reset, a Supervisor being reconfigured) cannot then make VMs in
 a vcsim that is no longer its own, which left VMs that no object claims.
 """
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Optional
 
 from pyVmomi import vim
 
+from ..vcenter.supervisors import control_plane_vm_names
+
 NAMESPACES_FOLDER = "Namespaces"
-CONTROL_PLANE_VM = re.compile(r"^SupervisorControlPlaneVM \(\d+\)$")
 MIB = 1024 * 1024
 
 
@@ -117,11 +117,11 @@ class VsphereMachines:
                                            props["hardware.systemInfo.uuid"], props["summary.hardware.numCpuCores"],
                                            props["summary.hardware.memorySize"] // MIB))
             folder = self._folder(vsphere, clusters[0], vsphere.ref(vim.ClusterComputeResource, clusters[0]).name, create=False)
-            control_plane = []
+            control_plane, names = [], set(control_plane_vm_names())
             if folder is not None:
                 properties = ["name", "config.uuid", "runtime.powerState", "runtime.host", "config.hardware.numCPU", "config.hardware.memoryMB"]
                 for _, props in vsphere.retrieve(vim.VirtualMachine, properties, folder):
-                    if CONTROL_PLANE_VM.match(props["name"]) and props["runtime.host"] is not None:
+                    if props["name"] in names and props["runtime.host"] is not None:
                         control_plane.append(ControlPlaneFacts(props["config.uuid"], cluster_of.get(props["runtime.host"]._moId),
                                                                props["runtime.powerState"] == "poweredOn", props["config.hardware.numCPU"],
                                                                props["config.hardware.memoryMB"]))

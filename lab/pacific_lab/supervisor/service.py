@@ -102,7 +102,6 @@ class SupervisorService:
                 self.login_server.server_close()
             self.store.close()
             raise
-        self._threads = []
 
     @property
     def url(self):
@@ -124,9 +123,7 @@ class SupervisorService:
             controller.start()
         for server, name in ((self.server, "supervisor"), (self.login_server, "supervisor-login")):
             if server is not None:
-                thread = threading.Thread(target=server.serve_forever, name=f"{name}-{self.info.id}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+                threading.Thread(target=server.serve_forever, name=f"{name}-{self.info.id}", daemon=True).start()
         log.info("Supervisor %s serving %s", self.info.id, self.url)
 
     def sync(self):

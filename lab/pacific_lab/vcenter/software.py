@@ -66,21 +66,18 @@ def upgrade_problem(doc, spec):
         return errors.unsupported(f"Supervisor {doc['name']} is {doc['config_status']}; it can be upgraded when RUNNING.")
     if doc.get("desired_version"):
         return errors.unsupported(f"Supervisor {doc['name']} is being upgraded to {doc['desired_version']}.")
-    offered = available_versions(doc.get("version"))
+    current = release(doc.get("version")).version
+    offered = available_versions(current)
     if spec["desired_version"] not in offered:
         return errors.unsupported(
             f"Version {spec['desired_version']} is not available for Supervisor {doc['name']} running "
-            f"{doc.get('version') or DEPLOYED_ON_ENABLE}; available: {', '.join(offered) or 'none'}.")
+            f"{current}; available: {', '.join(offered) or 'none'}.")
     return None
 
 
 def summary(doc):
     """Software.Clusters.Summary."""
-    current = doc.get("version") or DEPLOYED_ON_ENABLE
-    view = {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"], "current_version": current,
-            "available_versions": available_versions(current), "state": _state(doc)}
-    if doc.get("last_upgraded_date"):
-        view["last_upgraded_date"] = doc["last_upgraded_date"]
+    view = {"cluster": doc["cluster"], "cluster_name": doc["cluster_name"], **_version_fields(doc)}
     if doc.get("desired_version"):
         view["desired_version"] = doc["desired_version"]
     return view
@@ -88,11 +85,7 @@ def summary(doc):
 
 def info(doc, total):
     """Software.Clusters.Info; `total`: the control-plane VMs an upgrade replaces."""
-    current = doc.get("version") or DEPLOYED_ON_ENABLE
-    view = {"current_version": current, "available_versions": available_versions(current),
-            "messages": list(doc.get("upgrade_messages") or []), "state": _state(doc)}
-    if doc.get("last_upgraded_date"):
-        view["last_upgraded_date"] = doc["last_upgraded_date"]
+    view = {**_version_fields(doc), "messages": list(doc.get("upgrade_messages") or [])}
     if doc.get("desired_version"):
         completed = doc.get("upgrade_completed", 0)
         view["upgrade_status"] = {
@@ -101,6 +94,15 @@ def info(doc, total):
                 "vcenter.wcp.lab.upgrade.progress", f"{completed} of {total} control plane nodes upgraded.")},
         }
     return view
+
+
+def _version_fields(doc):
+    """What Summary and Info both report: the version run, the ones offered, the state, the last upgrade's date."""
+    current = release(doc.get("version")).version
+    fields = {"current_version": current, "available_versions": available_versions(current), "state": _state(doc)}
+    if doc.get("last_upgraded_date"):
+        fields["last_upgraded_date"] = doc["last_upgraded_date"]
+    return fields
 
 
 def _state(doc):

@@ -316,11 +316,11 @@ class Supervisors:
                     self._store.delete(SUPERVISOR, cluster_id)
                 log.info("Supervisor on %s disabled", cluster_id)
                 return
-            self._converge(cluster_id)
+            placement = self._converge(cluster_id)
             if operation == "rebuild":
                 return
             if operation == "upgrade":
-                self._upgrade(cluster_id)
+                self._upgrade(cluster_id, placement)
                 return
             total = (self._settings.supervisor_resize_seconds if operation == "resize"
                      else self._settings.supervisor_enable_seconds)
@@ -354,6 +354,7 @@ class Supervisors:
             return doc
 
     def _converge(self, cluster_id):
+        """Make vcsim hold what the record says (Spherelet, the control-plane VMs, the rule); the placement."""
         vsphere = self._vsphere
         doc = self._existing(cluster_id)
         clusters, hosts, folder = self._placement(doc)
@@ -362,8 +363,8 @@ class Supervisors:
             if vsphere.installed_vibs(host).get("spherelet") != self._spherelet.version:
                 vsphere.install_vib(host, self._spherelet.url, self._spherelet.needs_maintenance_mode)
         cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
-        existing = vsphere.vms_named(_vm_names(), root=folder)
-        for index, name in enumerate(_vm_names()):
+        existing = vsphere.vms_named(control_plane_vm_names(), root=folder)
+        for index, name in enumerate(control_plane_vm_names()):
             self._clock.check()
             vm = existing.get(name)
             if vm is None:
@@ -371,15 +372,16 @@ class Supervisors:
             elif (vm.config.hardware.numCPU, vm.config.hardware.memoryMB) != (cpus, memory):
                 vsphere.resize_vm(vm, cpus, memory)
         self._ensure_rule(clusters, existing)
+        return clusters, hosts, folder
 
-    def _upgrade(self, cluster_id):
+    def _upgrade(self, cluster_id, placement):
         """Replace the control-plane VMs one at a time (a rolling update: two of three keep running), each step a
         third of the simulated upgrade time; an interrupted upgrade resumes at the VM it had reached."""
         vsphere = self._vsphere
         doc = self._existing(cluster_id)
-        clusters, hosts, folder = self._placement(doc)
+        clusters, hosts, folder = placement
         step = self._settings.supervisor_upgrade_seconds / CONTROL_PLANE_SIZE
-        for index, name in enumerate(_vm_names()):
+        for index, name in enumerate(control_plane_vm_names()):
             if index < doc.get("upgrade_completed", 0):
                 continue
             self._clock.check()
@@ -387,7 +389,7 @@ class Supervisors:
             if old is not None:
                 vsphere.destroy_vm(old)
             self._deploy(doc, clusters, hosts, folder, index)
-            self._ensure_rule(clusters, vsphere.vms_named(_vm_names(), root=folder))
+            self._ensure_rule(clusters, vsphere.vms_named(control_plane_vm_names(), root=folder))
             self._clock.sleep(step)
             doc = self._set_state(cluster_id, upgrade_completed=index + 1)
             if doc is None:
@@ -413,7 +415,7 @@ class Supervisors:
         cpus, memory = VM_SIZES[doc["spec"]["size_hint"]]
         cluster = clusters[index % len(clusters)]
         host = hosts[cluster._moId][index // len(clusters)]
-        vm = self._vsphere.create_vm(folder, cluster.resourcePool, host, _vm_names()[index], cpus, memory,
+        vm = self._vsphere.create_vm(folder, cluster.resourcePool, host, control_plane_vm_names()[index], cpus, memory,
                                      cluster.datastore[0].name)
         self._vsphere.power_on(vm)
         return vm
@@ -442,7 +444,7 @@ class Supervisors:
             vsphere.remove_rule(cluster, rule)
         folder = self._folder(cluster, create=False)
         if folder is not None:
-            for vm in vsphere.vms_named(_vm_names(), root=folder).values():
+            for vm in vsphere.vms_named(control_plane_vm_names(), root=folder).values():
                 self._clock.check()
                 vsphere.destroy_vm(vm)
             vsphere.destroy(folder)
@@ -499,7 +501,7 @@ class Supervisors:
             "vcenter.lab.endpoints.exhausted", f"No free Supervisor endpoint in {ENDPOINT_NETWORK}.")])
 
 
-def _vm_names():
+def control_plane_vm_names():
     return [CONTROL_PLANE_VM.format(index) for index in range(1, CONTROL_PLANE_SIZE + 1)]
 
 

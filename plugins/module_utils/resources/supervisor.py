@@ -133,9 +133,8 @@ class SupervisorPlan:
     body: Optional[dict] = None
     settle: Optional[str] = None
     api: Optional[EnableApi] = None
-    # The Supervisor version to upgrade to, after the operation; ``upgrading``: vCenter is upgrading to it already.
+    # The Supervisor version to upgrade to, after the operation.
     upgrade: Optional[str] = None
-    upgrading: bool = False
 
     @property
     def changed(self):
@@ -337,7 +336,7 @@ class WorkloadManagement:
         operation = UPDATE if differences else NOTHING
         return SupervisorPlan(
             spec, state, plan_item(address, before, after, reasons), operation, body, settle=status if status == CONFIGURING else None,
-            upgrade=upgrade, upgrading=upgrade is not None and upgrade == state.software.desired,
+            upgrade=upgrade,
         )
 
     def _version_plan(self, spec, state):
@@ -517,17 +516,16 @@ class WorkloadManagement:
         what vCenter offers now) and wait until vCenter reports it; (state reached, whether an upgrade was asked for)."""
         spec = plan.spec
         software = self._software.read(state.cluster_id, spec.cluster)
-        target, started = plan.upgrade, plan.upgrading
+        target = plan.upgrade
         if plan.operation in (ENABLE, REENABLE):
             try:
                 target = upgrade_target(spec.subject, software, spec.kubernetes_version)
             except InvalidArgumentError as error:
                 enabled = replace(state, software=software)
                 raise SupervisorFailed(f"Workload Management was enabled, but {error.message}", state=enabled, changed=True) from error
-            started = target is not None and target == software.desired
         if target is None:
             return replace(state, software=software), False
-        if not started:
+        if target not in (software.desired, software.current):  # not under way (or done) already
             self._software.upgrade(state.cluster_id, spec.cluster, target)
         try:
             reached = wait_until(
