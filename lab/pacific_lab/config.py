@@ -30,6 +30,10 @@ def _supervisor_network():
 
 
 SUPERVISOR_NETWORK = _supervisor_network()
+# The network's lower half: the Supervisors' API endpoints; its upper half: the load balancer's virtual servers of
+# guest clusters' control planes (vSphere takes both from the load balancer's one range: the lab keeps them apart,
+# vCenter's side and the Supervisors' side allocating each their own).
+SUPERVISOR_ENDPOINTS, GUEST_CLUSTER_ENDPOINTS = SUPERVISOR_NETWORK.subnets(prefixlen_diff=1)
 
 # The front door presents a certificate for these names only.
 VCENTER_HOSTNAME = "localhost"

@@ -9,7 +9,7 @@ import signal
 import threading
 
 from . import pidfile
-from .config import DEPOT_DIR, ENDPOINTS_FILE, LOOPBACK, RUN_DIR, VCENTER_HOSTNAME, LabError
+from .config import DEPOT_DIR, ENDPOINTS_FILE, GUEST_CLUSTER_ENDPOINTS, LOOPBACK, RUN_DIR, SUPERVISOR_ENDPOINTS, VCENTER_HOSTNAME, LabError
 from .control import ControlServer
 from .depot import build_depot
 from .frontdoor import FrontDoor
@@ -18,7 +18,6 @@ from .requestlog import RequestLog
 from .supervisor.lab import lab_supervisors
 from .upstream import UpstreamPool
 from .vcenter.service import VcenterService
-from .vcenter.supervisors import ENDPOINT_NETWORK
 from .vcsim_process import VcsimProcess, ensure_vcsim_binary
 
 log = logging.getLogger("pacific_lab")
@@ -138,7 +137,8 @@ class LabServer:
             },
             "control": control,
             "rest_api": f"https://{VCENTER_HOSTNAME}:{self.settings.vcenter_port}/api",
-            "supervisor_addresses": str(ENDPOINT_NETWORK),
+            "supervisor_addresses": str(SUPERVISOR_ENDPOINTS),
+            "guest_cluster_addresses": str(GUEST_CLUSTER_ENDPOINTS),
             "depot": {
                 name: {version: f"{control}/depot/{file}" for version, file in versions.items()}
                 for name, versions in depot.items()

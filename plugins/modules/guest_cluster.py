@@ -189,9 +189,18 @@ options:
   return_kubeconfig:
     description:
       - Return the cluster's admin kubeconfig (the C(<name>-kubeconfig) Secret the Supervisor keeps) in RV(kubeconfig).
-      - It holds credentials; register the result with C(no_log) on the task.
+      - It holds credentials; register the result with C(no_log) on the task. O(kubeconfig_dest) keeps them out of the result.
     type: bool
     default: false
+  kubeconfig_dest:
+    description:
+      - Write the cluster's admin kubeconfig (the C(<name>-kubeconfig) Secret the Supervisor keeps) to this file, mode C(0600),
+        for C(kubectl --kubeconfig), M(kubernetes.core.k8s) and the like to reach the cluster's own API.
+      - The file is replaced, in one step, only when its content or mode differs; C(changed) and the plan say so, never
+        showing the content. In check mode nothing is written.
+      - Its directory must exist and be writable; this is checked before any change. With O(state=present) only.
+      - With O(wait=false) the kubeconfig may not exist yet; the file is then not written, with a warning, and a later run writes it.
+    type: path
 extends_documentation_fragment:
   - pacific.vsphere.vcenter
   - pacific.vsphere.supervisor
@@ -255,6 +264,18 @@ EXAMPLES = r"""
     return_kubeconfig: true
   register: cc_01
   no_log: true
+
+- name: A cluster whose admin kubeconfig is written for kubectl, then its nodes listed
+  pacific.vsphere.guest_cluster:
+    kubeconfig: ~/.kube/config
+    namespace: team-a
+    name: tkc-01
+    kubeconfig_dest: ~/.kube/tkc-01.kubeconfig
+
+- name: List the guest cluster's nodes through that kubeconfig
+  kubernetes.core.k8s_info:
+    kubeconfig: ~/.kube/tkc-01.kubeconfig
+    kind: Node
 
 - name: Scale the node pool, leaving everything else as it is
   pacific.vsphere.guest_cluster:
@@ -384,7 +405,9 @@ manifest:
         controlPlane: {replicas: 3, vmClass: best-effort-small, storageClass: vsan-default-storage-policy,
                        tkr: {reference: {name: v1.27.11---vmware.1-fips.1-tkg.2}}}
 plan:
-  description: What the run does (or would do, in check mode) to the cluster, and why.
+  description:
+    - What the run does (or would do, in check mode) to the cluster, and why; with O(kubeconfig_dest), a second entry
+      C(kubeconfig_file/<path>) for the file (its content shown as C((sensitive value))).
   returned: always
   type: list
   elements: dict
@@ -433,8 +456,15 @@ kubeconfig:
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import KUBERNETES_LIBRARY, SupervisorClient
+from ansible_collections.pacific.vsphere.plugins.module_utils.errors import PacificError
+from ansible_collections.pacific.vsphere.plugins.module_utils.kubeconfig_file import (
+    check_kubeconfig_dest,
+    plan_kubeconfig_file,
+    write_kubeconfig_file,
+)
 from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import JINJA2_LIBRARY, YAML_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
+from ansible_collections.pacific.vsphere.plugins.module_utils.plan import NONE, PlanItem
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusters
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.supervisor_connection import (
@@ -477,6 +507,7 @@ def argument_spec():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         return_kubeconfig=dict(type="bool", default=False),
+        kubeconfig_dest=dict(type="path"),
     )
 
 
@@ -489,20 +520,42 @@ def work(run):
     if params["cluster"] is not None:
         run.require(REQUESTS_LIBRARY)
     spec = guest_cluster_spec(params)
+    dest = params["kubeconfig_dest"]
     # Bad input fails here, before vCenter or the Supervisor is even asked.
     spec.validate()
+    if dest is not None:
+        if params["state"] == "absent":
+            raise PacificError("kubeconfig_dest: a cluster being deleted has no kubeconfig to write; drop the option with state=absent")
+        check_kubeconfig_dest(dest)
     kubeconfig = None
     with SupervisorClient(supervisor_connection(params)) as supervisor:
         clusters = GuestClusters(supervisor)
         plan = clusters.plan(spec)
         outcome = clusters.preview(plan) if run.check_mode else clusters.apply(plan)
         # In check mode a cluster not created yet has no kubeconfig to read.
-        if params["return_kubeconfig"] and outcome.cluster is not None and not (run.check_mode and plan.live is None):
+        if (params["return_kubeconfig"] or dest) and outcome.cluster is not None and not (run.check_mode and plan.live is None):
             kubeconfig = clusters.kubeconfig(spec.cluster_namespace, spec.cluster_name)
-    result = dict(changed=outcome.item.changed, cluster=outcome.cluster, manifest=outcome.manifest, plan=[outcome.item.as_dict()])
+    items = [outcome.item]
+    if dest is not None:
+        items.append(_kubeconfig_file(run, dest, kubeconfig))
+    result = dict(changed=any(item.changed for item in items), cluster=outcome.cluster, manifest=outcome.manifest,
+                  plan=[item.as_dict() for item in items])
     if params["return_kubeconfig"]:
         result["kubeconfig"] = kubeconfig
-    return run.result([outcome.item], **result)
+    return run.result(items, **result)
+
+
+def _kubeconfig_file(run, dest, kubeconfig):
+    """The plan item of the kubeconfig file, written unless in check mode (or while the Supervisor has made none)."""
+    item = plan_kubeconfig_file(dest, kubeconfig)
+    if run.check_mode or not item.changed:
+        return item
+    if kubeconfig is None:
+        run.warn(f"kubeconfig_dest '{dest}' not written: the Supervisor has not made the cluster's kubeconfig yet "
+                 "(wait=false); a later run writes it")
+        return PlanItem(item.address, NONE, item.before, item.before, ("the Supervisor has not made the kubeconfig yet",))
+    write_kubeconfig_file(dest, kubeconfig)
+    return item
 
 
 def main():

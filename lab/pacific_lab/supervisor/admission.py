@@ -133,6 +133,11 @@ class ClusterTopologyRules(AdmissionHook):
             raise errors.invalid(request.resource, obj["metadata"]["name"], causes)
 
 
+def core_admission():
+    """What the API server itself admits of the built-in kinds: a guest cluster's whole admission in the lab."""
+    return [BuiltinObjectRules(), CoreObjectDefaults()]
+
+
 def supervisor_admission():
-    return [BuiltinObjectRules(), CoreObjectDefaults(), TanzuKubernetesClusterRules(), ClusterTopologyRules()]
+    return [*core_admission(), TanzuKubernetesClusterRules(), ClusterTopologyRules()]
 

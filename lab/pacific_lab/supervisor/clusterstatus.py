@@ -14,12 +14,12 @@ lastTransitionTime while its status stays.
 import collections
 
 from .apimachinery import meta
-from .nodes import API_PORT, endpoint_host, group_of, is_deleting, is_ready, ready_nodes, release_of
+from .nodes import group_of, is_deleting, is_ready, ready_nodes, release_of
 from .topology import CONTROL_PLANE
 
 
-def cluster_status(kind, cluster, nodes, plans, problem):
-    """The status `cluster` (a TKC or a Cluster) should have now."""
+def cluster_status(kind, cluster, nodes, plans, problem, endpoint):
+    """The status `cluster` (a TKC or a Cluster) should have now; `endpoint`: its API's {"host", "port"}."""
     status = meta.deep_copy(cluster.get("status") or {})
     conditions = status.setdefault("conditions", [])
     deleting = bool(cluster["metadata"].get("deletionTimestamp"))
@@ -54,13 +54,13 @@ def cluster_status(kind, cluster, nodes, plans, problem):
         _set(conditions, "Ready", ready, "WaitingForNodes", _progress(plans, by_group))
     conditions.sort(key=lambda c: (c["type"] != "Ready", c["type"]))
     if kind == "TanzuKubernetesCluster":
-        _tkc_fields(cluster, status, plans, ready, deleting, problem, control_plane_up)
+        _tkc_fields(status, plans, ready, deleting, problem, control_plane_up, endpoint)
     else:
         _cluster_fields(cluster, status, deleting, control_plane_ready)
     return status
 
 
-def _tkc_fields(cluster, status, plans, ready, deleting, problem, control_plane_up):
+def _tkc_fields(status, plans, ready, deleting, problem, control_plane_up, endpoint):
     previous = status.get("phase")
     if deleting:
         status["phase"] = "deleting"
@@ -76,7 +76,7 @@ def _tkc_fields(cluster, status, plans, ready, deleting, problem, control_plane_
     if plans:
         status["version"] = plans[0].release["spec"]["kubernetes"]["version"]
     if control_plane_up or status.get("apiEndpoints"):
-        status["apiEndpoints"] = [{"host": endpoint_host(cluster), "port": API_PORT}]
+        status["apiEndpoints"] = [endpoint]
 
 
 def _cluster_fields(cluster, status, deleting, control_plane_ready):

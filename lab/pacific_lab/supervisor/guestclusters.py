@@ -13,7 +13,9 @@ Cluster API controllers do:
    removed newest first; a node of another release is replaced one at a time
    (a new node first, the old one once the new is Ready);
 4. once the control plane is up: the API endpoint (TKC `status.apiEndpoints`,
-   Cluster `spec.controlPlaneEndpoint`) and the `<name>-kubeconfig` Secret;
+   Cluster `spec.controlPlaneEndpoint`: the load balancer's virtual server for
+   it, virtual_servers.py) and the `<name>-kubeconfig` Secret (the lab CA, a
+   client certificate of the cluster's admin; guest_apis.py serves that API);
    for a Cluster, a MachineDeployment per worker topology entry;
 5. status (`clusterstatus`): phase (TKC creating / running / updating / deleting / failed;
    Cluster Provisioning / Provisioned / Deleting) and conditions Ready,
@@ -24,12 +26,12 @@ the vcsim VMs); the cluster's finalizer goes once none is left.
 """
 
 import base64
-import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
 import yaml
 
+from ..pki import ensure_pki, issue_client_certificate
 from . import kinds, releases, timing
 from .apimachinery import meta
 from .apimachinery.controllers import Controller
@@ -38,7 +40,6 @@ from .clusterstatus import cluster_status
 from .nodes import (
     API_PORT,
     GROUP_LABEL,
-    endpoint_host,
     group_of,
     is_deleting,
     is_ready,
@@ -90,8 +91,10 @@ class Problem:
 
 
 class GuestClusterController:
-    def __init__(self, registry, directory, supervisor, machines, time_scale):
+    def __init__(self, registry, directory, supervisor, machines, time_scale, virtual_servers, pki_dir):
         self.registry = registry
+        self.virtual_servers = virtual_servers
+        self.pki_dir = pki_dir
         self.directory = directory
         self.supervisor = supervisor
         self.machines = machines
@@ -103,22 +106,20 @@ class GuestClusterController:
 
     def start(self):
         self.controller.start()
+        live = set()
         for kind, resource in self.types.items():
             for item in self.registry.list(resource)["items"]:
+                live.add(self._virtual_server(item))
                 self.controller.enqueue((kind, item["metadata"]["namespace"], item["metadata"]["name"]))
+        for key in set(self.virtual_servers.keys(f"{self.supervisor.id}/")) - live:
+            self.virtual_servers.release(key)  # of a cluster whose deletion the lab did not see end
 
     def stop(self):
         self.controller.stop()
 
     def _on_event(self, event):
-        metadata = event.object["metadata"]
-        for kind, resource in self.types.items():
-            if event.resource_key == resource.resource_key:
-                self.controller.enqueue((kind, metadata["namespace"], metadata["name"]))
-        if event.resource_key == self.vms.resource_key:
-            for owner in metadata.get("ownerReferences") or []:
-                if owner.get("kind") in FLAVORS:
-                    self.controller.enqueue((owner["kind"], metadata["namespace"], owner["name"]))
+        for key in clusters_concerned(event, self.types, (self.vms,)):
+            self.controller.enqueue(key)
 
     # ---- reconcile ---------------------------------------------------------------------
 
@@ -283,30 +284,46 @@ class GuestClusterController:
         """The control plane endpoint; for a Cluster it is part of the spec, as Cluster API sets it."""
         if flavor.kind != "Cluster" or (cluster["spec"].get("controlPlaneEndpoint") or {}).get("host"):
             return cluster
-        cluster["spec"]["controlPlaneEndpoint"] = {"host": endpoint_host(cluster), "port": API_PORT}
+        cluster["spec"]["controlPlaneEndpoint"] = self._endpoint(cluster)
         metadata = cluster["metadata"]
         return self.registry.update(self.types["Cluster"], metadata["namespace"], metadata["name"], cluster,
                                     flavor.caller).body
 
+    def _virtual_server(self, cluster):
+        return f"{self.supervisor.id}/{cluster['metadata']['uid']}"
+
+    def _endpoint(self, cluster):
+        """Where the cluster's API is: a Cluster's own `spec.controlPlaneEndpoint` once set, else its virtual server."""
+        given = cluster["spec"].get("controlPlaneEndpoint") or {}
+        if cluster["kind"] == "Cluster" and given.get("host"):
+            return {"host": given["host"], "port": given.get("port") or API_PORT}
+        return {"host": self.virtual_servers.address(self._virtual_server(cluster)), "port": API_PORT}
+
     def _kubeconfig(self, cluster):
+        """The `<name>-kubeconfig` Secret as Cluster API writes it: the endpoint, its CA, the admin's client certificate
+        (CN kubernetes-admin, O system:masters)."""
         metadata = cluster["metadata"]
         secrets = kinds.resource("Secret")
         name = f"{metadata['name']}-kubeconfig"
         if self.registry.get_or_none(secrets, metadata["namespace"], name) is not None:
             return
-        server = f"https://{endpoint_host(cluster)}:{API_PORT}"
+        endpoint = self._endpoint(cluster)
+        certificate, key = issue_client_certificate("kubernetes-admin", ["system:masters"], self.pki_dir)
         user = f"{metadata['name']}-admin"
         kubeconfig = {
-            "apiVersion": "v1", "kind": "Config", "current-context": f"{user}@{metadata['name']}",
-            "clusters": [{"name": metadata["name"], "cluster": {"server": server}}],
+            "apiVersion": "v1", "kind": "Config", "current-context": f"{user}@{metadata['name']}", "preferences": {},
+            "clusters": [{"name": metadata["name"], "cluster": {
+                "server": f"https://{endpoint['host']}:{endpoint['port']}",
+                "certificate-authority-data": _base64(ensure_pki(self.pki_dir).ca_cert.read_bytes())}}],
             "contexts": [{"name": f"{user}@{metadata['name']}", "context": {"cluster": metadata["name"], "user": user}}],
-            "users": [{"name": user, "user": {"token": hashlib.sha256(metadata["uid"].encode()).hexdigest()}}],
+            "users": [{"name": user, "user": {"client-certificate-data": _base64(certificate),
+                                              "client-key-data": _base64(key)}}],
         }
         secret = {
             "apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
             "metadata": {"name": name, "namespace": metadata["namespace"], "labels": {CLUSTER_LABEL: metadata["name"]},
                          "ownerReferences": [owner_reference(cluster)]},
-            "data": {"value": base64.b64encode(yaml.safe_dump(kubeconfig).encode()).decode()},
+            "data": {"value": _base64(yaml.safe_dump(kubeconfig).encode())},
         }
         self.registry.create(secrets, metadata["namespace"], secret, CAPI_CONTROLLER)
 
@@ -360,7 +377,7 @@ class GuestClusterController:
             self.registry.delete(deployments, metadata["namespace"], name, CAPI_CONTROLLER)
 
     def _report(self, flavor, cluster, nodes, plans, problem):
-        status = cluster_status(flavor.kind, cluster, nodes, plans, problem)
+        status = cluster_status(flavor.kind, cluster, nodes, plans, problem, self._endpoint(cluster))
         if status != (cluster.get("status") or {}):
             cluster["status"] = status
             metadata = cluster["metadata"]
@@ -379,7 +396,24 @@ class GuestClusterController:
         cluster["metadata"]["finalizers"] = [f for f in cluster["metadata"].get("finalizers") or []
                                              if f != flavor.finalizer]
         self.registry.update(self.types[flavor.kind], metadata["namespace"], metadata["name"], cluster, flavor.caller)
+        self.virtual_servers.release(self._virtual_server(cluster))
         return None
+
+
+def clusters_concerned(event, types, owned):
+    """The (kind, namespace, name) of the guest clusters a store event concerns: a cluster of `types` ({kind:
+    ResourceType}) itself, or the owner of an object of the `owned` ResourceTypes."""
+    metadata = event.object["metadata"]
+    found = [(kind, metadata["namespace"], metadata["name"]) for kind, resource in types.items()
+             if event.resource_key == resource.resource_key]
+    if any(event.resource_key == resource.resource_key for resource in owned):
+        found += [(owner["kind"], metadata["namespace"], owner["name"])
+                  for owner in metadata.get("ownerReferences") or [] if owner.get("kind") in FLAVORS]
+    return found
+
+
+def _base64(data):
+    return base64.b64encode(data).decode()
 
 
 def _oldest(vms):

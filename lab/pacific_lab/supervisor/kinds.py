@@ -179,12 +179,24 @@ def convert_virtual_machine(obj, to_version):
 def supervisor_scheme(kubernetes_minor=26):
     """The scheme of every kind a Supervisor of Kubernetes 1.`kubernetes_minor` serves (built once per version; its
     schemas are shared, read-only)."""
-    scheme = Scheme()
-    for resource in builtin_types() + reviews.review_types(kubernetes_minor):
-        scheme.add(resource)
+    scheme = _core_scheme(kubernetes_minor)
     for file_name, versions in SERVED_CRDS.items():
         for resource in crd_types(CRD_DIR / file_name, versions):
             scheme.add(resource, convert_virtual_machine if resource.kind == "VirtualMachine" else None)
+    return scheme
+
+
+@functools.lru_cache(maxsize=4)
+def guest_cluster_scheme(kubernetes_minor):
+    """The kinds the lab's API server of a guest cluster of Kubernetes 1.`kubernetes_minor` serves: the built-in ones
+    (its nodes, and what a user creates first), no custom resource."""
+    return _core_scheme(kubernetes_minor)
+
+
+def _core_scheme(kubernetes_minor):
+    scheme = Scheme()
+    for resource in builtin_types() + reviews.review_types(kubernetes_minor):
+        scheme.add(resource)
     return scheme
 
 

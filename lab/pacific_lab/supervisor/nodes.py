@@ -2,7 +2,7 @@
 
 from .apimachinery import meta
 from .topology import CONTROL_PLANE
-from .virtualmachines import CLUSTER_LABEL, CONTROL_PLANE_LABEL, GROUP_LABEL, ZONE_LABEL, address_of
+from .virtualmachines import CLUSTER_LABEL, CONTROL_PLANE_LABEL, GROUP_LABEL, ZONE_LABEL
 
 RELEASE_LABEL = "run.tanzu.vmware.com/tkr"
 API_PORT = 6443
@@ -51,8 +51,3 @@ def ready_nodes(nodes, control_plane):
 def owner_reference(cluster):
     return {"apiVersion": cluster["apiVersion"], "kind": cluster["kind"], "name": cluster["metadata"]["name"],
             "uid": cluster["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
-
-
-def endpoint_host(cluster):
-    """The cluster's load-balanced API address (stable: derived from its uid)."""
-    return address_of(cluster["metadata"]["uid"], network="10.220")

@@ -4,7 +4,8 @@
 (`<state dir>/supervisor-<id>.sqlite`), its Kubernetes API over HTTPS at the
 endpoint vCenter reports (certificate from the lab CA), login, access
 control, and its controllers (garbage collector, namespace lifecycle, VM
-Operator, guest clusters).
+Operator, guest clusters, its nodes), and the API server of each of its guest
+clusters (guest_apis.py) at the load balancer's virtual server for it.
 
 `SupervisorFleet` follows the Directory, polling `Directory.revision()`: it
 serves each RUNNING Supervisor; one that is being reconfigured (CONFIGURING,
@@ -15,26 +16,28 @@ deletes everything in it. Namespaces are kept in step on every change.
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+from ..config import GUEST_CLUSTER_ENDPOINTS
 from ..pki import ensure_endpoint_certificate
 from .access import NamespaceAccess
 from .admission import supervisor_admission
 from .apimachinery.garbage import GarbageCollector
-from .apimachinery.httpapi import ApiEndpoint, KubernetesApiServer
+from .apimachinery.httpapi import ApiEndpoint, KubernetesApiServer, version_info
 from .apimachinery.namespaces import NamespaceController
 from .apimachinery.registry import BOOKMARK_SECONDS, Registry
 from .apimachinery.store import DEFAULT_HISTORY_SECONDS, ObjectStore
 from .directory import REMOVING, RUNNING
+from .guest_apis import GuestClusterApis
 from .guestclusters import GuestClusterController
 from .kinds import resource, supervisor_scheme
 from .mirror import NamespaceMirror
 from .sessions import SESSION_LIFETIME, SessionKeys, Sessions
 from .supervisor_nodes import NODE_STATUS_SECONDS, SupervisorNodes
+from .virtual_servers import VirtualServers
 from .virtualmachines import VirtualMachineController
 
 log = logging.getLogger("pacific_lab.supervisor")
@@ -48,14 +51,6 @@ LOGIN_PORT = 443
 RESYNC_PERIOD = 5.0
 
 
-def version_info(git_version):
-    """What /version answers for a Supervisor whose API server is `git_version` (v1.26.13+vmware.wcp.1)."""
-    major, minor = re.match(r"v(\d+)\.(\d+)", git_version).groups()
-    return {"major": major, "minor": minor, "gitVersion": git_version,
-            "gitCommit": "4f1e5d7a1d8b0c7e8f2a5b6c9d0e1f2a3b4c5d6e", "gitTreeState": "clean",
-            "buildDate": "2024-03-14T00:00:00Z", "goVersion": "go1.21.8", "compiler": "gc", "platform": "linux/amd64"}
-
-
 @dataclass(frozen=True)
 class WatchSettings:
     """The API server's watch knobs, each a callable answering its current value (the lab's settings)."""
@@ -66,9 +61,10 @@ class WatchSettings:
 
 class SupervisorService:
     def __init__(self, info, *, directory, state_dir, pki_dir, machines, time_scale, session_keys,
-                 record=None, fault=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings(),
+                 virtual_servers, record=None, fault=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings(),
                  node_status_seconds=NODE_STATUS_SECONDS, login_port=None):
         self.info = info
+        self.virtual_servers = virtual_servers
         self._all_machines = machines
         self.machines = machines.for_service()  # closed by stop(): see machines.py
         self.state_file = state_dir / f"supervisor-{info.id}.sqlite"
@@ -82,8 +78,9 @@ class SupervisorService:
             GarbageCollector(self.registry),
             NamespaceController(self.registry),
             VirtualMachineController(self.registry, self.machines, info, time_scale),
-            GuestClusterController(self.registry, directory, info, self.machines, time_scale),
+            GuestClusterController(self.registry, directory, info, self.machines, time_scale, virtual_servers, pki_dir),
             SupervisorNodes(self.registry, self.machines, info, node_status_seconds),
+            GuestClusterApis(self.registry, pki_dir, record),
         ]
         endpoint = ApiEndpoint(
             self.registry, version, authenticate=self.sessions.authenticate,
@@ -149,6 +146,7 @@ class SupervisorService:
         """The Supervisor is being removed from vCenter: its guest VMs and its state go."""
         vms = self.registry.list(resource("VirtualMachine"))["items"]
         self.forget()  # first: no controller of this Supervisor makes a VM while they go
+        self.virtual_servers.release(f"{self.info.id}/")
         for vm in vms:
             self._all_machines.destroy(self.info.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
 
@@ -166,12 +164,15 @@ def _login_server(address, certificate, key, endpoint):
 class SupervisorFleet:
     def __init__(self, directory, *, state_dir, pki_dir, machines, time_scale, record=None, fault=None,
                  on_change=None, session_lifetime=SESSION_LIFETIME, watch=WatchSettings(),
-                 node_status_seconds=NODE_STATUS_SECONDS, login_port=None):
+                 node_status_seconds=NODE_STATUS_SECONDS, login_port=None, guest_cluster_endpoints=GUEST_CLUSTER_ENDPOINTS):
         self.directory = directory
         self.state_dir = state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
         self.session_keys = SessionKeys(state_dir / "session.key")
+        self.virtual_servers = VirtualServers(state_dir / "virtual-servers.json", guest_cluster_endpoints)
         self._service_options = dict(directory=directory, state_dir=state_dir, pki_dir=pki_dir, machines=machines,
-                                     time_scale=time_scale, session_keys=self.session_keys, record=record,
+                                     time_scale=time_scale, session_keys=self.session_keys,
+                                     virtual_servers=self.virtual_servers, record=record,
                                      fault=fault, session_lifetime=session_lifetime, watch=watch,
                                      node_status_seconds=node_status_seconds, login_port=login_port)
         self._on_change = on_change  # callable(endpoints()) when the set of Supervisors changes
@@ -211,6 +212,7 @@ class SupervisorFleet:
             self._services.clear()
             for leftover in self.state_dir.glob("supervisor-*.sqlite"):
                 leftover.unlink()
+            self.virtual_servers.clear()
             self.session_keys.rotate()
             reset_vcenter()
             self.refresh(before)

@@ -84,7 +84,7 @@ class SupervisorNodes:
                   "kubernetes.io/os": "linux", MANAGED_LABEL: "control-plane"}
         if zone and len(self.info.zones) > 1:
             labels["topology.kubernetes.io/zone"] = zone
-        return _node(name, labels, ready=vm.powered_on, unschedulable=False,
+        return node_object(name, labels, ready=vm.powered_on, unschedulable=False,
                      taints=[{"key": f"{ROLE}master", "effect": "NoSchedule"}],
                      kubelet=self.info.kubernetes_version, cpus=vm.cpus, memory_mib=vm.memory_mib,
                      os_image="VMware Photon OS/Linux", provider=f"vsphere://{vm.uuid}", system_uuid=vm.uuid)
@@ -94,13 +94,15 @@ class SupervisorNodes:
         labels = {f"{ROLE}agent": "", "kubernetes.io/hostname": name, "kubernetes.io/os": "ESXi", MANAGED_LABEL: "host"}
         usable = host.spherelet is not None and not host.in_maintenance
         kubernetes = self.info.kubernetes_version.split("+", 1)[0]
-        return _node(name, labels, ready=usable, unschedulable=not usable, taints=[],
+        return node_object(name, labels, ready=usable, unschedulable=not usable, taints=[],
                      kubelet=f"{kubernetes}-sph-{host.spherelet}" if host.spherelet else "",
                      cpus=host.cpus, memory_mib=host.memory_mib, os_image="VMware ESXi",
                      provider=f"vsphere://{host.uuid}", system_uuid=host.uuid)
 
 
-def _node(name, labels, *, ready, unschedulable, taints, kubelet, cpus, memory_mib, os_image, provider, system_uuid):
+def node_object(name, labels, *, ready, unschedulable, taints, kubelet, cpus, memory_mib, os_image, provider, system_uuid,
+                addresses=()):
+    """A Node as its kubelet registers and reports it; `addresses`: (type, address) pairs (InternalIP, Hostname)."""
     capacity = {"cpu": str(cpus), "memory": f"{memory_mib}Mi", "pods": "110"}
     spec = {"providerID": provider, "taints": taints}
     if unschedulable:
@@ -113,6 +115,7 @@ def _node(name, labels, *, ready, unschedulable, taints, kubelet, cpus, memory_m
                             "reason": "KubeletReady" if ready else "KubeletNotReady",
                             "message": "kubelet is posting ready status" if ready else "kubelet is not ready"}],
             "capacity": capacity, "allocatable": capacity,
+            "addresses": [{"type": kind, "address": address} for kind, address in addresses],
             "nodeInfo": {"kubeletVersion": kubelet, "osImage": os_image, "operatingSystem": "linux",
                          "architecture": "amd64", "systemUUID": system_uuid},
         },

@@ -23,7 +23,7 @@ import uuid
 
 from pyVmomi import vim
 
-from ..config import SUPERVISOR_NETWORK
+from ..config import SUPERVISOR_ENDPOINTS
 from . import cluster_facts, errors, software, specs
 from .clock import Cancelled
 from .inventory import network_type
@@ -42,8 +42,7 @@ ANTI_AFFINITY_RULE = "SupervisorControlPlaneVM anti-affinity"
 NAMESPACES_FOLDER = "Namespaces"
 # Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
 VM_SIZES = {"TINY": (2, 8192), "SMALL": (4, 16384), "MEDIUM": (8, 16384), "LARGE": (16, 32768)}
-# Each Supervisor's Kubernetes API gets its own loopback address (served on port 6443).
-ENDPOINT_NETWORK = SUPERVISOR_NETWORK
+# Each Supervisor's Kubernetes API gets its own loopback address of SUPERVISOR_ENDPOINTS (served on port 6443).
 API_SERVER_PORT = 6443
 SECRET_FIELDS = ("password",)
 
@@ -494,11 +493,11 @@ class Supervisors:
 
     def _free_endpoint(self):
         taken = {doc["endpoint"] for doc in self._store.all(SUPERVISOR)}
-        for address in ENDPOINT_NETWORK.hosts():
+        for address in SUPERVISOR_ENDPOINTS.hosts():
             if str(address) not in taken:
                 return str(address)
         raise errors.ApiError("UNABLE_TO_ALLOCATE_RESOURCE", [errors.message(
-            "vcenter.lab.endpoints.exhausted", f"No free Supervisor endpoint in {ENDPOINT_NETWORK}.")])
+            "vcenter.lab.endpoints.exhausted", f"No free Supervisor endpoint in {SUPERVISOR_ENDPOINTS}.")])
 
 
 def control_plane_vm_names():

@@ -15,6 +15,7 @@ one (tables.py); the self-review kinds are answered, not stored (reviews.py).
 
 import json
 import logging
+import re
 import socket
 import ssl
 import struct
@@ -42,6 +43,14 @@ MAX_BODY = 3 * 1024 * 1024  # the API server's request size limit
 DEFAULT_WATCH_SECONDS = 1800
 
 
+def version_info(git_version):
+    """What /version answers for an API server of `git_version` (v1.26.13+vmware.wcp.1)."""
+    major, minor = re.match(r"v(\d+)\.(\d+)", git_version).groups()
+    return {"major": major, "minor": minor, "gitVersion": git_version,
+            "gitCommit": "4f1e5d7a1d8b0c7e8f2a5b6c9d0e1f2a3b4c5d6e", "gitTreeState": "clean",
+            "buildDate": "2024-03-14T00:00:00Z", "goVersion": "go1.21.8", "compiler": "gc", "platform": "linux/amd64"}
+
+
 @dataclass
 class ApiEndpoint:
     """One API server: its registry and the hooks that make it a particular one."""
@@ -57,6 +66,7 @@ class ApiEndpoint:
     bookmark_seconds: Callable = lambda: BOOKMARK_SECONDS  # between the bookmarks of a watch that asks for them
     # False: a server of the extra routes only (a Supervisor's login service on 443); any other path is 404.
     kubernetes: bool = True
+    api: str = "k8s"  # what the request log calls this API server's requests
 
 
 class DropConnection(Exception):
@@ -67,10 +77,13 @@ class KubernetesApiServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
-    def __init__(self, address, certificate, key, endpoint):
+    def __init__(self, address, certificate, key, endpoint, client_ca=None):
         self.endpoint = endpoint
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ssl_context.load_cert_chain(certificate, key)
+        if client_ca is not None:  # client certificates of that CA are asked for; `authenticate` reads them
+            self.ssl_context.load_verify_locations(client_ca)
+            self.ssl_context.verify_mode = ssl.CERT_OPTIONAL
         self.openapi = OpenApi(endpoint.registry.scheme, endpoint.version_info.get("gitVersion", ""))
         self.stopping = threading.Event()  # ends open watches
         # Open connections, ended with the server: an API server that goes away (a disabled Supervisor)
@@ -185,7 +198,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             self._send_json(failure.code, failure.status())
         finally:
             if endpoint.record is not None:
-                endpoint.record(api="k8s", method=self.command, path=self.route_path, operation=operation,
+                endpoint.record(api=endpoint.api, method=self.command, path=self.route_path, operation=operation,
                                 target=target.describe() if target else None,
                                 target_type=target.resource.kind if target else None, status=self.sent_status,
                                 dry_run=self.dry_run)

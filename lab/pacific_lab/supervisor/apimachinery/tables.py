@@ -199,6 +199,18 @@ def _node_roles(obj):
     return ",".join(roles) or "<none>"
 
 
+def _node_address(kind):
+    def value(obj):
+        found = [a["address"] for a in (obj.get("status") or {}).get("addresses") or () if a.get("type") == kind]
+        return found[0] if found else "<none>"
+    return {"name": f"{kind.replace('IP', '')}-IP", "type": "string", "value": value, "priority": 1}
+
+
+def _node_info(name, field):
+    return {"name": name, "type": "string", "priority": 1,
+            "value": lambda obj: ((obj.get("status") or {}).get("nodeInfo") or {}).get(field) or "<unknown>"}
+
+
 def _pod_ready(obj):
     containers = (obj.get("spec") or {}).get("containers") or ()
     statuses = (obj.get("status") or {}).get("containerStatuses") or ()
@@ -222,7 +234,9 @@ def _external_ip(obj):
 BUILTIN_COLUMNS = {
     ("", "Node"): (_name(), {"name": "Status", "type": "string", "value": _node_status},
                    {"name": "Roles", "type": "string", "value": _node_roles}, AGE,
-                   _string("Version", ".status.nodeInfo.kubeletVersion")),
+                   _string("Version", ".status.nodeInfo.kubeletVersion"), _node_address("InternalIP"),
+                   _node_address("ExternalIP"), _node_info("OS-Image", "osImage"),
+                   _node_info("Kernel-Version", "kernelVersion"), _node_info("Container-Runtime", "containerRuntimeVersion")),
     ("", "Pod"): (_name(), {"name": "Ready", "type": "string", "value": _pod_ready}, _string("Status", ".status.phase"),
                   {"name": "Restarts", "type": "integer",
                    "value": lambda obj: sum(each.get("restartCount", 0) for each in (obj.get("status") or {}).get("containerStatuses") or ())},

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import UnauthorizedError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import plan_item
@@ -42,17 +43,17 @@ def fakes(monkeypatch):
 
         def preview(self, plan):
             seen["calls"].append("preview")
-            return Outcome(ITEM, CLUSTER, MANIFEST)
+            return Outcome(seen.get("item", ITEM), CLUSTER, MANIFEST)
 
         def apply(self, plan):
             seen["calls"].append("apply")
             if "failure" in seen:
                 raise seen["failure"]
-            return Outcome(ITEM, CLUSTER, MANIFEST)
+            return Outcome(seen.get("item", ITEM), CLUSTER, MANIFEST)
 
         def kubeconfig(self, namespace, name):
             seen["calls"].append("kubeconfig")
-            return "apiVersion: v1\nkind: Config\n"
+            return seen.get("kubeconfig", "apiVersion: v1\nkind: Config\n")
 
         def read_all(self, namespace=None, name=None, api=None):
             seen["read_all"] = (namespace, name, api)
@@ -74,6 +75,7 @@ def fakes(monkeypatch):
 def run(module, args, capsys):
     with patch_module_args(args), pytest.raises(SystemExit):
         module.main()
+    warnings._global_warnings.clear()  # a module process's own; here one process runs them all
     return json.loads(capsys.readouterr().out)
 
 
@@ -124,6 +126,42 @@ def test_check_mode_has_no_kubeconfig_for_a_cluster_not_created_yet(fakes, capsy
     result = run(guest_cluster, dict(CONNECTION_ARGS, name="tkc-01", namespace="team-a", return_kubeconfig=True, _ansible_check_mode=True), capsys)
 
     assert result["kubeconfig"] is None and "kubeconfig" not in fakes["calls"]
+
+
+def test_the_kubeconfig_is_written_owner_only_and_rewritten_only_when_it_differs(fakes, capsys, tmp_path):
+    dest = tmp_path / "tkc-01.kubeconfig"
+    args = dict(CONNECTION_ARGS, name="tkc-01", namespace="team-a", kubeconfig_dest=str(dest), _ansible_diff=True)
+    fakes["item"] = plan_item("guest_cluster/team-a/tkc-01", BEFORE, BEFORE, [])  # the cluster as asked: only the file changes
+
+    written = run(guest_cluster, args, capsys)
+    assert written["changed"] is True and dest.read_text() == "apiVersion: v1\nkind: Config\n" and dest.stat().st_mode & 0o777 == 0o600
+    file_item = written["plan"][1]
+    assert (file_item["address"], file_item["action"]) == (f"kubeconfig_file/{dest}", "create")
+    assert written["diff"]["after"][f"kubeconfig_file/{dest}"] == {"path": str(dest), "mode": "0600", "content": "(sensitive value)"}
+    assert "Config" not in json.dumps({k: v for k, v in written.items() if k != "invocation"})  # never the content
+    assert run(guest_cluster, args, capsys)["changed"] is False
+
+    dest.chmod(0o644)
+    assert run(guest_cluster, dict(args, _ansible_check_mode=True), capsys)["plan"][1]["reasons"] == ["mode 0644 is not 0600"]
+    assert dest.stat().st_mode & 0o777 == 0o644  # check mode writes nothing
+    assert run(guest_cluster, args, capsys)["changed"] is True and dest.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_kubeconfig_dest_that_cannot_be_written_is_refused_before_connecting(fakes, capsys, tmp_path):
+    missing = run(guest_cluster, dict(CONNECTION_ARGS, name="tkc-01", namespace="team-a", kubeconfig_dest=str(tmp_path / "no" / "k")), capsys)
+    assert missing["failed"] is True and f"kubeconfig_dest '{tmp_path}/no/k': directory '{tmp_path}/no' does not exist" in missing["msg"]
+    deleting = run(guest_cluster, dict(CONNECTION_ARGS, name="tkc-01", namespace="team-a", state="absent", kubeconfig_dest=str(tmp_path / "k")), capsys)
+    assert deleting["failed"] is True and deleting["msg"].startswith("kubeconfig_dest: a cluster being deleted has no kubeconfig")
+    assert "params" not in fakes
+
+
+def test_without_wait_a_kubeconfig_not_made_yet_is_not_written_and_says_so(fakes, capsys, tmp_path):
+    fakes["kubeconfig"] = None
+    dest = tmp_path / "k"
+    result = run(guest_cluster, dict(CONNECTION_ARGS, name="tkc-01", namespace="team-a", wait=False, kubeconfig_dest=str(dest)), capsys)
+    assert not dest.exists() and result["plan"][1]["action"] == "none"
+    expected = f"kubeconfig_dest '{dest}' not written: the Supervisor has not made the cluster's kubeconfig yet (wait=false); a later run writes it"
+    assert [warning["event"]["msg"] for warning in result["warnings"]] == [expected]
 
 
 def test_bad_input_fails_before_connecting(fakes, capsys):
