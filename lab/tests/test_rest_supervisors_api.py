@@ -180,6 +180,59 @@ def test_cluster_compatibility_reports_what_enable_refuses(rest, control, fresh,
     assert rest.request("GET", f"{MANAGEMENT}/cluster-compatibility", params={"network_provider": "NOPE"}).status_code == 400
 
 
+def _switch_members(vcenter_connect, cluster_id, operation):
+    """Add or remove the cluster's hosts to / from DVS0, as an administrator does it (ReconfigureDvs_Task)."""
+    content = vcenter_connect().RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.ClusterComputeResource, vim.DistributedVirtualSwitch], True)
+    cluster = next(each for each in view.view if each._moId == cluster_id)
+    switch = next(each for each in view.view if isinstance(each, vim.DistributedVirtualSwitch))
+    view.Destroy()
+    if operation == "remove":  # vCenter takes no host off a switch that its VMs use (ResourceInUse): they go first
+        for vm in [vm for host in cluster.host for vm in host.vm]:
+            if vm.runtime.powerState == "poweredOn":
+                WaitForTask(vm.PowerOffVM_Task())
+            WaitForTask(vm.Destroy_Task())
+    members = [vim.dvs.HostMember.ConfigSpec(operation=operation, host=host) for host in cluster.host]
+    WaitForTask(switch.ReconfigureDvs_Task(vim.DistributedVirtualSwitch.ConfigSpec(configVersion=switch.config.configVersion, host=members)))
+    return switch
+
+
+def test_distributed_switch_compatibility_follows_the_switch_of_the_cluster_hosts(rest, control, fresh, vcenter_connect):  # noqa: F811
+    path = f"{MANAGEMENT}/distributed-switch-compatibility"
+    cluster, name = clusters(rest)[-1]["cluster"], clusters(rest)[-1]["name"]
+    networks = {n["name"]: n["network"] for n in rest.get("/api/vcenter/network")}
+    (switch,) = rest.get(path, params={"cluster": cluster, "network_provider": "VSPHERE_NETWORK"})
+    assert set(switch) == set(ANSWERS["DistributedSwitchCompatibility.Summary"]["fields"])
+    assert (switch["compatible"], switch["network_provider"], switch["incompatibility_reasons"]) == (True, "VSPHERE_NETWORK", [])
+    assert switch["distributed_switch"].startswith("dvs-") and switch["compatible_networks"] == [networks["DC0_DVPG0"]]  # no uplinks
+    # NSX (the default provider) names the switch by UUID; the lab has no NSX Manager.
+    (nsx,) = rest.get(path, params={"cluster": cluster})
+    assert nsx["network_provider"] == "NSXT_CONTAINER_PLUGIN" and nsx["compatible"] is False and len(nsx["distributed_switch"]) == 36
+    assert rest.get(path, params={"cluster": cluster, "compatible": "true"}) == []
+    assert rest.get(f"{MANAGEMENT}/edge-cluster-compatibility", params={"cluster": cluster, "distributed_switch": nsx["distributed_switch"]}) == []
+    assert error_fields(rest.request("GET", path)) == {"cluster"}
+    sizes = rest.get(f"{MANAGEMENT}/cluster-size-info")
+    assert set(sizes) == {"TINY", "SMALL", "MEDIUM", "LARGE"}
+    assert set(sizes["TINY"]) == set(ANSWERS["ClusterSizeInfo.Info"]["fields"])
+    assert sizes["TINY"]["master_vm_info"] == {"count": 2, "cores_per_socket": 1, "memory": 8192, "capacity": 32768}
+
+    # The cluster's hosts taken off the switch: no switch of its own, the cluster is incompatible, enable refuses it.
+    _switch_members(vcenter_connect, cluster, "remove")
+    control.call("DELETE", "/requests")
+    assert rest.get(path, params={"cluster": cluster, "network_provider": "VSPHERE_NETWORK"}) == []
+    (found,) = [item for item in rest.get(f"{MANAGEMENT}/cluster-compatibility", params={"network_provider": "VSPHERE_NETWORK"})
+                if item["cluster"] == cluster]
+    reason = f"no distributed switch connects every host of cluster '{name}' (vSphere networking needs one)"
+    assert (found["compatible"], [r["default_message"] for r in found["incompatibility_reasons"]]) == (False, [reason])
+    refused = _enable(rest, cluster, enable_on_compute_cluster_spec(rest))
+    assert error_fields(refused) == {"cluster"} and reason in json.dumps(refused.json())
+    assert [e for e in control.requests(api="vim25") if (e["operation"] or "").endswith("_Task")] == []
+    _switch_members(vcenter_connect, cluster, "add")
+    assert rest.get(path, params={"cluster": cluster, "network_provider": "VSPHERE_NETWORK"})[0]["compatible"] is True
+    control.call("POST", "/reset")  # the VMs back
+    rest.login()
+
+
 def test_zones_hold_one_cluster_each_and_outlive_no_supervisor(rest, fresh):  # noqa: F811
     first, second = (cluster["cluster"] for cluster in clusters(rest)[:2])
     for bad in ("Zone-A", "-a", "a" * 64):

@@ -6,6 +6,8 @@ a time, and leaves nothing behind when deleted; what cannot be built says why.""
 import copy
 
 import pytest
+from pyVim.task import WaitForTask
+from pyVmomi import vim
 from supervisor_support import (
     NEWER_RELEASE,
     RELEASE,
@@ -30,7 +32,7 @@ VM_API = "vmoperator.vmware.com/v1alpha3"
 @pytest.fixture(scope="module")
 def supervisor(lab, tmp_path_factory):
     extra = {"small": {"limits": ResourceLimits(memory_mib=6000), "storage_policies": (STORAGE_POLICY,),
-                       "vm_classes": (VM_CLASS,)}}
+                       "vm_classes": (VM_CLASS, "guaranteed-small")}}
     yield from supervisor_under_test(lab, tmp_path_factory.mktemp("supervisor-gc"), "DC0_C1", extra)
 
 
@@ -205,15 +207,49 @@ def test_cluster_of_an_unknown_class_says_why(supervisor, api):
     wait_gone(clusters, "capi-bad", namespace)
 
 
-def test_a_cluster_beyond_the_namespace_limits_is_not_built(supervisor, api, vsphere):  # noqa: F811
+@pytest.fixture
+def small_pool(supervisor, vsphere):  # noqa: F811
+    """The resource pool vCenter makes for the "small" namespace, with its memory limit (6000 MiB)."""
+    cluster = vsphere.ref(vim.ClusterComputeResource, supervisor.info.cluster)
+    pool = vsphere.create_resource_pool(cluster.resourcePool, supervisor.extra_namespaces["small"], None, 6000)
+    yield pool
+    WaitForTask(pool.Destroy_Task())
+
+
+def test_the_namespace_limits_cap_use_not_the_power_on_of_best_effort_nodes(supervisor, api, vsphere, small_pool):  # noqa: F811
     namespace, clusters = supervisor.extra_namespaces["small"], api["TanzuKubernetesCluster"]
-    clusters.create(body=tkc("too-big", namespace))  # two nodes of 4096 MiB, limit 6000 MiB
-    found = wait_for(lambda: (c := condition(read(clusters, "too-big", namespace), "Ready"))
-                     and c.get("reason") == "NamespaceQuotaExceeded" and c, "NamespaceQuotaExceeded")
-    assert "memory" in found["message"] and "6000" in found["message"]
-    assert nodes(api, namespace, "too-big") == [] and vms_in_namespace(vsphere, namespace) == {}
-    clusters.delete(name="too-big", namespace=namespace)
-    wait_gone(clusters, "too-big", namespace)
+    clusters.create(body=tkc("best-effort", namespace, workers=2))  # three best-effort nodes of 4096 MiB, limit 6000 MiB
+    wait_ready(clusters, "best-effort", namespace, "running")
+    assert sorted(state for _, state in vms_in_namespace(vsphere, namespace).values()) == ["poweredOn"] * 3
+    clusters.delete(name="best-effort", namespace=namespace)
+    wait_gone(clusters, "best-effort", namespace)
+
+
+def test_a_node_whose_reservation_does_not_fit_stays_off_and_says_why(supervisor, api, vsphere, small_pool):  # noqa: F811
+    namespace, clusters = supervisor.extra_namespaces["small"], api["TanzuKubernetesCluster"]
+    guaranteed = tkc("guaranteed", namespace)  # two nodes reserving 4096 MiB each: the second does not fit in 6000
+    for group in [guaranteed["spec"]["topology"]["controlPlane"], *guaranteed["spec"]["topology"]["nodePools"]]:
+        group["vmClass"] = "guaranteed-small"
+    clusters.create(body=guaranteed)
+    refused = wait_for(lambda: [vm for vm in nodes(api, namespace, "guaranteed") if (vm.get("status") or {}).get("powerState") == "PoweredOff"],
+                       "a node refused its power-on")
+    assert len(refused) == 1 and "cluster.x-k8s.io/control-plane" not in refused[0]["metadata"]["labels"]
+    assert condition(refused[0], "VirtualMachineCreated")["status"] == "True" and condition(refused[0], "Ready")["reason"] == "PoweredOff"
+    events = supervisor.dynamic().resources.get(api_version="v1", kind="Event")
+    found = wait_for(lambda: [e for e in events.get(namespace=namespace).to_dict()["items"]
+                              if e["involvedObject"]["name"] == refused[0]["metadata"]["name"]], "the power-on failure event")
+    assert (found[0]["type"], found[0]["reason"]) == ("Warning", "CreateOrUpdateFailure")
+    assert found[0]["message"] == ("failed to power on VirtualMachine: Insufficient memory resources in the resource pool: "
+                                   "4096 MB requested, 1904 MB unreserved.")
+    states = vms_in_namespace(vsphere, namespace)
+    assert sorted(state for _, state in states.values()) == ["poweredOff", "poweredOn"]
+    reserved = {props["name"]: props["config.memoryAllocation.reservation"] for _, props in vsphere.retrieve(
+        vim.VirtualMachine, ["name", "config.memoryAllocation.reservation"], small_pool)}
+    assert reserved == {vm: 4096 for vm in states}  # guaranteed-small: all of its 4 GiB reserved
+    tkc_ready = condition(read(clusters, "guaranteed", namespace), "Ready")
+    assert tkc_ready["status"] == "False" and tkc_ready["reason"] == "WaitingForNodes"
+    clusters.delete(name="guaranteed", namespace=namespace)
+    wait_gone(clusters, "guaranteed", namespace)
 
 
 def test_a_reset_stops_every_supervisor_before_vcenter_changes_and_a_stopped_one_makes_no_vm(supervisor, vsphere):  # noqa: F811

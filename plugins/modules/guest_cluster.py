@@ -174,8 +174,8 @@ options:
     description:
       - Wait until the cluster is Ready (its C(Ready) condition is True for the spec just applied), or, with V(absent), gone.
       - Also waits for a cluster that is not Ready yet when nothing changes.
-      - A C(Ready) condition that is False for a reason that needs someone to act (the namespace's quota, a VM class not
-        bound, a storage class not assigned, a release not found or incompatible) ends the wait at once and fails the task.
+      - A C(Ready) condition that is False for a reason that needs someone to act (a VM class not bound, a storage class
+        not assigned, a release not found or incompatible) ends the wait at once and fails the task.
         A cluster this run created is then deleted again, so that nothing half-made is left; an existing cluster is left
         as the Supervisor keeps it, since it may run workloads.
     type: bool
@@ -184,6 +184,9 @@ options:
     description:
       - Seconds to wait in all. On timeout the task fails, and RV(cluster) reports the state reached so far; the Supervisor
         carries on, and a new run waits again.
+      - The message then names the cluster's VMs that vCenter would not power on, with the VM Operator's reason; the
+        reservations of guaranteed VM classes must fit in the namespace's CPU and memory limits (best-effort classes
+        reserve nothing, and the limits only cap their use).
     type: int
     default: 1800
   return_kubeconfig:
@@ -216,8 +219,9 @@ attributes:
 notes:
   - An idempotent run reads the cluster with one call, after logging in. The releases are listed only when one has to be
     found or checked; creating a cluster also reads whether a cluster of the other API has its name.
-  - The Supervisor accepts a cluster that does not fit in the namespace's quota, or that names a VM class not bound to the
-    namespace, and reports it in the cluster's conditions; only O(wait) sees that. See O(wait) for what happens then.
+  - The Supervisor accepts a cluster that names a VM class not bound to the namespace, and reports it in the cluster's
+    conditions; only O(wait) sees that. See O(wait) for what happens then. A node whose reservation does not fit in the
+    namespace's limits stays powered off while the VM Operator retries; only O(wait_timeout) ends that wait.
   - Without O(wait), a change is made and the task ends; the controllers build or change the nodes afterwards.
 seealso:
   - module: pacific.vsphere.guest_cluster_info

@@ -9,6 +9,7 @@ import ipaddress
 from .apimachinery import errors
 from .apimachinery.registry import AdmissionHook
 from .kinds import resource
+from .resource_quota import StorageQuotaAdmission
 from .topology import cluster_variables
 
 
@@ -135,7 +136,7 @@ class ClusterTopologyRules(AdmissionHook):
 
 def core_admission():
     """What the API server itself admits of the built-in kinds: a guest cluster's whole admission in the lab."""
-    return [BuiltinObjectRules(), CoreObjectDefaults()]
+    return [BuiltinObjectRules(), CoreObjectDefaults(), StorageQuotaAdmission()]
 
 
 def supervisor_admission():

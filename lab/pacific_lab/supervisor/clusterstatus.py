@@ -64,7 +64,7 @@ def _tkc_fields(status, plans, ready, deleting, problem, control_plane_up, endpo
     previous = status.get("phase")
     if deleting:
         status["phase"] = "deleting"
-    elif problem is not None and problem.reason != "NamespaceQuotaExceeded":
+    elif problem is not None:
         status["phase"] = "failed"
     elif ready:
         status["phase"] = "running"

@@ -93,6 +93,8 @@ class VmClass:
     name: str
     cpus: int
     memory_mib: int
+    cpu_reservation: int = 0  # percent of the vCPUs' MHz reserved (`cpu_reservation`); guaranteed classes: 100
+    memory_reservation: int = 0  # percent of the memory reserved (`memory_reservation`)
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,8 @@ DEFAULT_VM_CLASSES = (
     VmClass("best-effort-small", 2, 4096),
     VmClass("best-effort-medium", 2, 8192),
     VmClass("best-effort-large", 4, 16384),
-    VmClass("guaranteed-small", 2, 4096),
-    VmClass("guaranteed-medium", 2, 8192),
+    VmClass("guaranteed-small", 2, 4096, 100, 100),
+    VmClass("guaranteed-medium", 2, 8192, 100, 100),
 )
 
 

@@ -6,18 +6,16 @@ Cluster API controllers do:
 1. its finalizer; every reference resolved (the ClusterClass, a compatible
    Tanzu Kubernetes release, VM classes bound to the namespace, storage
    classes assigned to it) or a False condition saying which and why;
-2. the namespace's CPU / memory / storage limits: a cluster that would exceed
-   them grows no further and says so (Ready False, NamespaceQuotaExceeded);
-3. VirtualMachine objects (the VM Operator makes them real): control plane
+2. VirtualMachine objects (the VM Operator makes them real): control plane
    nodes one at a time, workers once the control plane answers, extra nodes
    removed newest first; a node of another release is replaced one at a time
    (a new node first, the old one once the new is Ready);
-4. once the control plane is up: the API endpoint (TKC `status.apiEndpoints`,
+3. once the control plane is up: the API endpoint (TKC `status.apiEndpoints`,
    Cluster `spec.controlPlaneEndpoint`: the load balancer's virtual server for
    it, virtual_servers.py) and the `<name>-kubeconfig` Secret (the lab CA, a
    client certificate of the cluster's admin; guest_apis.py serves that API);
    for a Cluster, a MachineDeployment per worker topology entry;
-5. status (`clusterstatus`): phase (TKC creating / running / updating / deleting / failed;
+4. status (`clusterstatus`): phase (TKC creating / running / updating / deleting / failed;
    Cluster Provisioning / Provisioned / Deleting) and conditions Ready,
    ControlPlaneReady, NodePoolsReady / TopologyReconciled.
 
@@ -48,8 +46,7 @@ from .nodes import (
     ready_nodes,
     release_of,
 )
-from .quota import BOOT_DISK_MIB, Usage, shortfalls
-from .topology import CONTROL_PLANE, TKC_CLASS, from_cluster, from_tkc, quantity_mib
+from .topology import CONTROL_PLANE, TKC_CLASS, from_cluster, from_tkc
 from .virtualmachines import CLUSTER_LABEL
 
 TKG_CONTROLLER = Caller("system:serviceaccount:vmware-system-tkg:vmware-system-tkg-controller-manager",
@@ -79,8 +76,6 @@ FLAVORS = {
 class GroupPlan:
     group: object  # topology.NodeGroup
     release: dict  # the TanzuKubernetesRelease
-    cpus: int
-    memory_mib: int
 
 
 @dataclass(frozen=True)
@@ -91,13 +86,12 @@ class Problem:
 
 
 class GuestClusterController:
-    def __init__(self, registry, directory, supervisor, machines, time_scale, virtual_servers, pki_dir):
+    def __init__(self, registry, directory, supervisor, time_scale, virtual_servers, pki_dir):
         self.registry = registry
         self.virtual_servers = virtual_servers
         self.pki_dir = pki_dir
         self.directory = directory
         self.supervisor = supervisor
-        self.machines = machines
         self.time_scale = time_scale
         self.types = {kind: kinds.resource(kind) for kind in FLAVORS}
         self.vms = kinds.resource("VirtualMachine")
@@ -141,16 +135,15 @@ class GuestClusterController:
         if problem is not None:
             self._report(flavor, cluster, nodes, plans, problem)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
-        quota_problem = self._quota(cluster, plans, nodes)
-        self._converge(cluster, plans, nodes, may_grow=quota_problem is None)
+        self._converge(cluster, plans, nodes)
         nodes = self._nodes(cluster)
         if ready_nodes(nodes, control_plane=True):
             cluster = self._publish_endpoint(flavor, cluster)
             self._kubeconfig(cluster)
         if kind == "Cluster":
             self._machine_deployments(cluster, plans, nodes)
-        self._report(flavor, cluster, nodes, plans, quota_problem)
-        return self.time_scale.retry_after(timing.RETRY_UNRESOLVED) if quota_problem else None
+        self._report(flavor, cluster, nodes, plans, None)
+        return None
 
     def _nodes(self, cluster):
         uid = cluster["metadata"]["uid"]
@@ -194,41 +187,10 @@ class GuestClusterController:
                 return plans, Problem("Ready", "StorageClassNotFound",
                                       f'StorageClass "{group.storage_class}" ({group.name} storageClass) is not '
                                       f'assigned to namespace "{namespace}"; assigned: {", ".join(storage_classes) or "none"}')
-            hardware = vm_class["spec"]["hardware"]
-            plans.append(GroupPlan(group, release, int(hardware["cpus"]), quantity_mib(hardware["memory"])))
+            plans.append(GroupPlan(group, release))
         return plans, None
 
-    def _quota(self, cluster, plans, nodes):
-        """A Problem when the cluster's nodes would not fit in the namespace's limits, else None."""
-        namespace = cluster["metadata"]["namespace"]
-        info = next((ns for ns in self.directory.namespaces(self.supervisor.id) if ns.name == namespace), None)
-        limits = info.limits if info else None
-        if info is None or (limits.cpu_mhz is None and limits.memory_mib is None and limits.storage_mib is None
-                            and all(p.limit_mib is None for p in info.storage_policies)):
-            return None
-        vcpu_mhz = min(self.machines.hosts(self.supervisor.cluster).values()) if limits.cpu_mhz is not None else 0
-        wanted = Usage()
-        for plan in plans:
-            wanted.add(plan.group.replicas, plan.cpus, plan.memory_mib, vcpu_mhz, plan.group.storage_class,
-                       BOOT_DISK_MIB + plan.group.volume_mib)
-        others = Usage()
-        mine = {vm["metadata"]["uid"] for vm in nodes}
-        vm_classes = {c["metadata"]["name"]: c for c in self.registry.list(
-            kinds.resource("VirtualMachineClass"), namespace)["items"]}
-        for vm in self.registry.list(self.vms, namespace)["items"]:
-            vm_class = vm_classes.get((vm.get("spec") or {}).get("className"))
-            if vm["metadata"]["uid"] in mine or vm["metadata"].get("deletionTimestamp") or vm_class is None:
-                continue
-            hardware = vm_class["spec"]["hardware"]
-            others.add(1, int(hardware["cpus"]), quantity_mib(hardware["memory"]), vcpu_mhz,
-                       vm["spec"].get("storageClass", ""), BOOT_DISK_MIB)
-        found = shortfalls(info, wanted, others)
-        if not found:
-            return None
-        return Problem("Ready", "NamespaceQuotaExceeded",
-                       f'the cluster does not fit in the limits of namespace "{namespace}": ' + "; ".join(found))
-
-    def _converge(self, cluster, plans, nodes, may_grow):
+    def _converge(self, cluster, plans, nodes):
         """One step toward the planned nodes (VirtualMachine objects)."""
         control_plane_up = bool(ready_nodes(nodes, control_plane=True))
         control_plane_rolling = False
@@ -246,11 +208,11 @@ class GuestClusterController:
                 continue  # node pools move to a new release after the control plane, as TKG upgrades
             if outdated:
                 # Rolling replacement, one node at a time: a new node, then an old one goes.
-                if len(members) <= group.replicas and settled and may_grow:
+                if len(members) <= group.replicas and settled:
                     self._create_node(cluster, plan)
                 elif len(members) > group.replicas and all(is_ready(vm) for vm in current):
                     self._delete_node(_oldest(outdated))
-            elif len(members) < group.replicas and may_grow:
+            elif len(members) < group.replicas:
                 if group.control_plane:
                     if settled:
                         self._create_node(cluster, plan)  # control plane nodes join one by one

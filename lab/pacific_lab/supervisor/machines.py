@@ -34,6 +34,8 @@ class MachineSpec:
     cpus: int
     memory_mib: int
     host: str  # host name
+    cpu_reservation_mhz: int = 0  # what the VM's class reserves (0: best effort)
+    memory_reservation_mib: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class MachineFacts:
     bios_uuid: str
     instance_uuid: str
     host: str
+    powered_on: bool = True
+    power_on_fault: str = ""  # why vCenter refused to power it on (its resource pool's admission control)
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ class VsphereMachines:
             return {props["name"]: vm._moId for vm, props in vsphere.retrieve(vim.VirtualMachine, ["name"], folder)}
 
     def create(self, spec):
-        """Create and power on the VM (or find it, when it exists already); its facts."""
+        """Create the VM (or find it, when it exists already) and power it on; its facts."""
         with self._lock:
             vsphere = self._session()
             cluster = vsphere.ref(vim.ClusterComputeResource, spec.cluster)
@@ -148,10 +152,18 @@ class VsphereMachines:
                 host = hosts.get(spec.host) or next(iter(hosts.values()))
                 pool = vsphere.resource_pool(cluster.resourcePool, spec.namespace) or cluster.resourcePool
                 vm = vsphere.create_vm(folder, pool, host, spec.name, spec.cpus, spec.memory_mib,
-                                       cluster.datastore[0].name)
-                vsphere.power_on(vm)
+                                       cluster.datastore[0].name, spec.cpu_reservation_mhz, spec.memory_reservation_mib)
+            fault = _power_on(vsphere, vm)
             config, runtime_host = vm.config, vm.runtime.host
-            return MachineFacts(vm._moId, config.uuid, config.instanceUuid, runtime_host.name)
+            return MachineFacts(vm._moId, config.uuid, config.instanceUuid, runtime_host.name, not fault, fault)
+
+    def power_on(self, cluster_moid, namespace, name):
+        """Power the VM on (when it is off): "" once on, else why vCenter refused; None when there is no such VM."""
+        with self._lock:
+            vsphere = self._session()
+            folder = self._folder(vsphere, cluster_moid, namespace, create=False)
+            vm = vsphere.vms_named({name}, root=folder).get(name) if folder is not None else None
+            return _power_on(vsphere, vm) if vm is not None else None
 
     def destroy(self, cluster_moid, namespace, name):
         """Power off and delete the VM; nothing to do when it is gone."""
@@ -173,6 +185,17 @@ class VsphereMachines:
             if isinstance(child, vim.Folder) and child.name == NAMESPACES_FOLDER:
                 return next((f for f in child.childEntity if isinstance(f, vim.Folder) and f.name == namespace), None)
         return None
+
+
+def _power_on(vsphere, vm):
+    """"" when the VM is (now) on; the message of vCenter's refusal when its pool cannot admit it."""
+    if vm.runtime.powerState == vim.VirtualMachinePowerState.poweredOn:
+        return ""
+    try:
+        vsphere.power_on(vm)
+    except vim.fault.InsufficientResourcesFault as refused:
+        return refused.msg or type(refused).__name__
+    return ""
 
 
 def _folder(vsphere, parent, name):

@@ -7,7 +7,7 @@ storage policy assigned to any namespace and the Tanzu Kubernetes releases.
 A vSphere Namespace deleted in vCenter is deleted here (it stays Terminating
 until the guest clusters in it are gone).
 
-ResourceQuota `<namespace>-quota` (`spec.hard` and `status.hard`):
+ResourceQuota `<namespace>-quota` (`spec.hard`; its status is the quota controller's):
 `limits.cpu` in millicores, counting 1000 MHz as one CPU (the lab's
 convention: vCenter limits MHz, Kubernetes CPUs), `limits.memory` and
 `requests.storage` in Mi, and one
@@ -78,7 +78,7 @@ class NamespaceMirror:
                 ensure(self.registry, resource, {
                     "apiVersion": resource.api_version, "kind": "VirtualMachineClass",
                     "metadata": {"name": name, "namespace": info.name, "labels": {MANAGED_LABEL: "wcp"}},
-                    "spec": {"hardware": {"cpus": vm_class.cpus, "memory": f"{vm_class.memory_mib}Mi"}},
+                    "spec": _vm_class_spec(vm_class),
                 })
         for bound in self.registry.list(resource, info.name)["items"]:
             if bound["metadata"]["name"] not in info.vm_classes:
@@ -100,6 +100,20 @@ class NamespaceMirror:
                 self.registry.delete(resource, "", metadata["name"], WCP)
 
 
+def _vm_class_spec(vm_class):
+    """A VirtualMachineClass's spec from vCenter's class: its hardware, and what it reserves as the requests of
+    `policies.resources` (CPU in cores, as VM Operator reads them: CPUQuantityToMhz(requests.cpu, host MHz))."""
+    spec = {"hardware": {"cpus": vm_class.cpus, "memory": f"{vm_class.memory_mib}Mi"}}
+    requests = {}
+    if vm_class.cpu_reservation:
+        requests["cpu"] = f"{vm_class.cpus * vm_class.cpu_reservation * 10}m"
+    if vm_class.memory_reservation:
+        requests["memory"] = f"{vm_class.memory_mib * vm_class.memory_reservation // 100}Mi"
+    if requests:
+        spec["policies"] = {"resources": {"requests": requests}}
+    return spec
+
+
 def _quota(info):
     limits = info.limits
     hard = {}
@@ -116,8 +130,7 @@ def _quota(info):
     return {
         "apiVersion": "v1", "kind": "ResourceQuota",
         "metadata": {"name": f"{info.name}-quota", "namespace": info.name, "labels": {MANAGED_LABEL: "wcp"}},
-        "spec": {"hard": hard},
-        "status": {"hard": dict(hard), "used": {key: "0" for key in hard}},
+        "spec": {"hard": hard},  # its status is the quota controller's (resource_quota.py)
     }
 
 

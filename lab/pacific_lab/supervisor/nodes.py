@@ -5,6 +5,10 @@ from .topology import CONTROL_PLANE
 from .virtualmachines import CLUSTER_LABEL, CONTROL_PLANE_LABEL, GROUP_LABEL, ZONE_LABEL
 
 RELEASE_LABEL = "run.tanzu.vmware.com/tkr"
+# What CAPV's vmoperator machine service labels a node's VirtualMachine with (pkg/services/vmoperator: ClusterSelectorKey,
+# nodeSelectorKey): clients find a cluster's VMs by them.
+CAPV_CLUSTER_LABEL = "capv.vmware.com/cluster.name"
+CAPV_ROLE_LABEL = "capv.vmware.com/cluster.role"
 API_PORT = 6443
 
 
@@ -14,7 +18,8 @@ def labels(vm):
 
 def node_labels(cluster_name, group, release_name):
     """The labels of a new node of `group` (a topology.NodeGroup)."""
-    found = {CLUSTER_LABEL: cluster_name, RELEASE_LABEL: release_name}
+    found = {CLUSTER_LABEL: cluster_name, RELEASE_LABEL: release_name, CAPV_CLUSTER_LABEL: cluster_name,
+             CAPV_ROLE_LABEL: "controlplane" if group.control_plane else "node"}
     if group.control_plane:
         found[CONTROL_PLANE_LABEL] = ""
     else:

@@ -35,6 +35,7 @@ from .guest_apis import GuestClusterApis
 from .guestclusters import GuestClusterController
 from .kinds import resource, supervisor_scheme
 from .mirror import NamespaceMirror
+from .resource_quota import QuotaStatusController
 from .sessions import SESSION_LIFETIME, SessionKeys, Sessions
 from .supervisor_nodes import NODE_STATUS_SECONDS, SupervisorNodes
 from .virtual_servers import VirtualServers
@@ -77,8 +78,9 @@ class SupervisorService:
         self.controllers = [
             GarbageCollector(self.registry),
             NamespaceController(self.registry),
+            QuotaStatusController(self.registry),
             VirtualMachineController(self.registry, self.machines, info, time_scale),
-            GuestClusterController(self.registry, directory, info, self.machines, time_scale, virtual_servers, pki_dir),
+            GuestClusterController(self.registry, directory, info, time_scale, virtual_servers, pki_dir),
             SupervisorNodes(self.registry, self.machines, info, node_status_seconds),
             GuestClusterApis(self.registry, pki_dir, record),
         ]

@@ -14,9 +14,8 @@ TKC_CLASS = "tanzukubernetescluster"
 WORKER_CLASS = "node-pool"  # the tanzukubernetescluster ClusterClass's MachineDeployment class
 REQUIRED_VARIABLES = ("vmClass", "storageClass")
 _QUANTITY = re.compile(r"^([0-9.]+)([KMGTPE]i?|[mk])?$")
-_UNITS_MIB = {None: 1 / (1 << 20), "Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 1 << 20, "Pi": 1 << 30,
-              "k": 1000 / (1 << 20), "K": 1000 / (1 << 20), "M": 1e6 / (1 << 20), "G": 1e9 / (1 << 20),
-              "T": 1e12 / (1 << 20), "m": 1 / 1000 / (1 << 20)}
+_UNITS = {None: 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
+          "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "m": 1e-3}
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,6 @@ class NodeGroup:
     vm_class: str
     storage_class: str
     release: str  # a TKR name (TKC) or version (Cluster); "" = the default release
-    volume_mib: int = 0  # extra volumes per node
     failure_domain: str = ""  # the vSphere Zone its nodes go to ("": wherever the VM Operator places them)
 
 
@@ -45,18 +43,19 @@ class Topology:
         return [g for g in self.groups if not g.control_plane]
 
 
-def quantity_mib(quantity):
-    """A Kubernetes quantity ("20Gi", "512Mi", 1073741824) in MiB."""
+def quantity_value(quantity):
+    """A Kubernetes quantity ("20Gi", "500m", 2) in its base unit (bytes, cores)."""
     if isinstance(quantity, (int, float)):
-        return int(quantity / (1 << 20))
+        return float(quantity)
     match = _QUANTITY.match(str(quantity).strip())
     if not match:
         raise ValueError(f"not a quantity: {quantity!r}")
-    return int(float(match.group(1)) * _UNITS_MIB[match.group(2)])
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def _volume_mib(volumes):
-    return sum(quantity_mib(((v.get("capacity") or {}).get("storage")) or 0) for v in volumes or [])
+def quantity_mib(quantity):
+    """A Kubernetes quantity ("20Gi", "512Mi", 1073741824) in MiB."""
+    return int(quantity_value(quantity) / (1 << 20))
 
 
 def from_tkc(tkc):
@@ -64,11 +63,11 @@ def from_tkc(tkc):
     control_plane = topology["controlPlane"]
     cp_release = ((control_plane.get("tkr") or {}).get("reference") or {}).get("name", "")
     groups = [NodeGroup(CONTROL_PLANE, True, control_plane.get("replicas", 1), control_plane["vmClass"],
-                        control_plane["storageClass"], cp_release, _volume_mib(control_plane.get("volumes")))]
+                        control_plane["storageClass"], cp_release)]
     for pool in topology.get("nodePools") or []:
         release = ((pool.get("tkr") or {}).get("reference") or {}).get("name") or cp_release
         groups.append(NodeGroup(pool["name"], False, pool.get("replicas", 1), pool["vmClass"], pool["storageClass"],
-                                release, _volume_mib(pool.get("volumes")), pool.get("failureDomain") or ""))
+                                release, pool.get("failureDomain") or ""))
     return Topology(TKC_CLASS, tuple(groups))
 
 
@@ -81,13 +80,11 @@ def from_cluster(cluster):
     variables = cluster_variables(topology.get("variables"))
     version = topology.get("version", "")
     control_plane = topology.get("controlPlane") or {}
-    cp_volumes = variables.get("controlPlaneVolumes") or []
     groups = [NodeGroup(CONTROL_PLANE, True, control_plane.get("replicas", 1), variables.get("vmClass", ""),
-                        variables.get("storageClass", ""), version, _volume_mib(cp_volumes))]
+                        variables.get("storageClass", ""), version)]
     for deployment in (topology.get("workers") or {}).get("machineDeployments") or []:
         overrides = cluster_variables((deployment.get("variables") or {}).get("overrides"))
         merged = {**variables, **overrides}
         groups.append(NodeGroup(deployment["name"], False, deployment.get("replicas", 1), merged.get("vmClass", ""),
-                                merged.get("storageClass", ""), version, _volume_mib(merged.get("nodePoolVolumes")),
-                                deployment.get("failureDomain") or ""))
+                                merged.get("storageClass", ""), version, deployment.get("failureDomain") or ""))
     return Topology(topology.get("class", ""), tuple(groups))

@@ -41,7 +41,8 @@ class VcenterDirectory:
 
     def vm_classes(self):
         classes = self.vcenter.catalog.list_vm_classes([])
-        return {c["id"]: VmClass(c["id"], c["cpu_count"], c["memory_MB"]) for c in classes}
+        return {c["id"]: VmClass(c["id"], c["cpu_count"], c["memory_MB"], c.get("cpu_reservation", 0),
+                                 c.get("memory_reservation", 0)) for c in classes}
 
     def authenticate(self, username, password):
         if not self.vcenter.valid_credentials(username, password):

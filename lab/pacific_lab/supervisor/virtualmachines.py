@@ -1,10 +1,15 @@
 """The VM Operator: VirtualMachine objects become powered-on VMs in vcsim.
 
 For each VirtualMachine: its finalizer first; then the VM is created in
-vcsim (class CPU and memory, on the host with the fewest peers of the same
-cluster and role, so that control plane nodes spread over hosts) and the
-status gets its identity (`uniqueID`, `biosUUID`, `host`); after the boot
-time it is Ready with an address. On a Supervisor on vSphere Zones the VM
+vcsim (class CPU and memory, and the reservations of its class's
+`policies.resources.requests`, in the namespace's resource pool, on the host
+with the fewest peers of the same cluster and role, so that control plane
+nodes spread over hosts) and the status gets its identity (`uniqueID`,
+`biosUUID`, `host`); then it is powered on. vCenter may refuse the power-on
+(the pool's admission control: the reservations do not fit under the
+namespace's limits): the VM stays PoweredOff, a Warning Event
+`CreateOrUpdateFailure` says why, and the power-on is tried again later.
+After the boot time a powered-on VM is Ready with an address. On a Supervisor on vSphere Zones the VM
 goes to the cluster of the zone its `topology.kubernetes.io/zone` label names,
 else of the zone with the fewest VMs of its node group (the lab's choice), which
 then becomes its label; `status.zone` says it too. Deleting the object deletes the VM, then
@@ -15,14 +20,15 @@ keeps nothing across a lab restart).
 import collections
 import hashlib
 import logging
+import math
 import time
 
-from . import kinds, timing
+from . import events, kinds, timing
 from .apimachinery import meta
 from .apimachinery.controllers import Controller
 from .apimachinery.registry import Caller
 from .machines import MachineSpec
-from .topology import quantity_mib
+from .topology import quantity_mib, quantity_value
 
 VM_FINALIZER = "virtualmachine.vmoperator.vmware.com"
 CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
@@ -89,6 +95,8 @@ class VirtualMachineController:
             return None  # the update queues the VM again
         if not status.get("uniqueID"):
             return self._create(vm)
+        if status.get("powerState") != "PoweredOn":
+            return self._power_on(vm)
         if not _is_ready(vm):
             return self._boot(vm)
         return None
@@ -97,8 +105,8 @@ class VirtualMachineController:
         metadata = vm["metadata"]
         status = vm.setdefault("status", {})
         conditions = status.setdefault("conditions", [])
-        hardware = self._hardware(vm)
-        if hardware is None:
+        vm_class = self._vm_class(vm)
+        if vm_class is None:
             self._write_status(vm)
             return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
         peers = self._peers(vm)
@@ -114,20 +122,38 @@ class VirtualMachineController:
             metadata.setdefault("labels", {})[ZONE_LABEL] = zone
             self.registry.update(self.vms, metadata["namespace"], metadata["name"], vm, VM_OPERATOR)
             return None
-        facts = self.machines.create(self._machine(vm, hardware, self._choose_host(vm, cluster, peers), cluster))
-        status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
-                      host=facts.host, powerState="PoweredOn")
+        facts = self.machines.create(self._machine(vm, vm_class, self._choose_host(vm, cluster, peers), cluster))
+        status.update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid, host=facts.host)
         if zone:
             status["zone"] = zone
         _mark_true(conditions, "VirtualMachineCreated")
+        return self._powered(vm, facts.power_on_fault)
+
+    def _power_on(self, vm):
+        fault = self.machines.power_on(self.supervisor.cluster, vm["metadata"]["namespace"], vm["metadata"]["name"])
+        if fault is None:  # vcsim lost it: the resync makes it again
+            return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        return self._powered(vm, fault)
+
+    def _powered(self, vm, fault):
+        """The status after a power-on: booting, or off with vCenter's refusal told in an Event and retried later."""
+        status, conditions = vm["status"], vm["status"]["conditions"]
+        if fault:
+            status["powerState"] = "PoweredOff"
+            meta.set_condition(conditions, "Ready", "False", "PoweredOff", "the VM is powered off")
+            self._write_status(vm)
+            events.record(self.registry, vm, events.WARNING, "CreateOrUpdateFailure",
+                          f"failed to power on VirtualMachine: {fault}", VM_OPERATOR, "vmware-system-vmop")
+            return self.time_scale.retry_after(timing.RETRY_UNRESOLVED)
+        status["powerState"] = "PoweredOn"
         meta.set_condition(conditions, "Ready", "False", "GuestBooting", "the guest OS is booting")
         boot = self.time_scale.seconds(timing.VM_BOOT)
-        self._ready_at[metadata["uid"]] = time.monotonic() + boot
+        self._ready_at[vm["metadata"]["uid"]] = time.monotonic() + boot
         self._write_status(vm)
         return boot
 
-    def _hardware(self, vm):
-        """The hardware of the VM's class (its VirtualMachineClassReady condition says whether it is bound)."""
+    def _vm_class(self, vm):
+        """The spec of the VM's class (its VirtualMachineClassReady condition says whether it is bound)."""
         metadata, class_name = vm["metadata"], (vm.get("spec") or {}).get("className", "")
         conditions = vm.setdefault("status", {}).setdefault("conditions", [])
         vm_class = self.registry.get_or_none(self.vm_classes, metadata["namespace"], class_name)
@@ -137,12 +163,18 @@ class VirtualMachineController:
                                f'"{metadata["namespace"]}"')
             return None
         _mark_true(conditions, "VirtualMachineClassReady")
-        return vm_class["spec"]["hardware"]
+        return vm_class["spec"]
 
-    def _machine(self, vm, hardware, host, cluster):
+    def _machine(self, vm, vm_class, host, cluster):
+        """The VM to make: its class's hardware, and what the class requests reserved, converted as VM Operator does
+        (CPUQuantityToMhz: cores × the slowest host's MHz, rounded up; MemoryQuantityToMb)."""
+        hardware = vm_class["hardware"]
+        requests = ((vm_class.get("policies") or {}).get("resources") or {}).get("requests") or {}
+        cpu_mhz = math.ceil(quantity_value(requests["cpu"]) * min(self.machines.hosts(cluster).values())) if "cpu" in requests else 0
         return MachineSpec(namespace=vm["metadata"]["namespace"], name=vm["metadata"]["name"],
                            cluster=cluster, cpus=int(hardware["cpus"]),
-                           memory_mib=quantity_mib(hardware["memory"]), host=host)
+                           memory_mib=quantity_mib(hardware["memory"]), host=host, cpu_reservation_mhz=cpu_mhz,
+                           memory_reservation_mib=math.ceil(quantity_value(requests.get("memory", 0)) / (1 << 20)))
 
     def _placement(self, vm, peers):
         """(zone, cluster moid) of a new VM: its zone label's, else the zone with the fewest VMs of its node group;
@@ -214,12 +246,15 @@ class VirtualMachineController:
                 self.machines.destroy(self.supervisor.cluster, namespace, name)
 
     def _recreate(self, vm):
-        hardware = self._hardware(vm)
+        vm_class = self._vm_class(vm)
         _zone, cluster = self._placement(vm, self._peers(vm))
-        if hardware is not None and cluster is not None:
-            facts = self.machines.create(self._machine(vm, hardware, vm["status"].get("host", ""), cluster))
+        if vm_class is not None and cluster is not None:
+            facts = self.machines.create(self._machine(vm, vm_class, vm["status"].get("host", ""), cluster))
             vm["status"].update(uniqueID=facts.moid, biosUUID=facts.bios_uuid, instanceUUID=facts.instance_uuid,
                                 host=facts.host)
+            if facts.power_on_fault:
+                self._powered(vm, facts.power_on_fault)
+                return
         self._write_status(vm)
 
     def _write_status(self, vm):

@@ -60,6 +60,11 @@ ROUTES = (
     Route("GET", f"{MANAGEMENT}/clusters", None, "namespace_management.clusters.list", "list_supervisors"),
     Route("GET", f"{MANAGEMENT}/cluster-compatibility", None, "namespace_management.cluster_compatibility.list",
           "cluster_compatibility"),
+    Route("GET", f"{MANAGEMENT}/distributed-switch-compatibility", None,
+          "namespace_management.distributed_switch_compatibility.list", "distributed_switch_compatibility"),
+    Route("GET", f"{MANAGEMENT}/edge-cluster-compatibility", None, "namespace_management.edge_cluster_compatibility.list",
+          "edge_cluster_compatibility"),
+    Route("GET", f"{MANAGEMENT}/cluster-size-info", None, "namespace_management.cluster_size_info.get", "cluster_size_info"),
     Route("GET", f"{MANAGEMENT}/software/clusters", None, "namespace_management.software.clusters.list",
           "list_software"),
     Route("GET", f"{MANAGEMENT}/software/clusters/{{cluster}}", None, "namespace_management.software.clusters.get",
@@ -259,6 +264,15 @@ class RestApp:
 
     def cluster_compatibility(self, call):
         return 200, cluster_facts.compatibility(self._service.vsphere(), call.query)
+
+    def distributed_switch_compatibility(self, call):
+        return 200, cluster_facts.distributed_switch_compatibility(self._service.vsphere(), call.query)
+
+    def edge_cluster_compatibility(self, call):
+        return 200, cluster_facts.edge_cluster_compatibility(call.query)
+
+    def cluster_size_info(self, call):
+        return 200, cluster_facts.cluster_size_info()
 
     def list_supervisors(self, call):
         return 200, self._service.supervisors.list()

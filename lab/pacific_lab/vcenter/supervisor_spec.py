@@ -16,6 +16,10 @@ MIN_MANAGEMENT_ADDRESSES = 5
 MIN_HOSTS = 3  # one per control-plane VM, kept apart by a mandatory anti-affinity rule
 
 
+# Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
+VM_SIZES = {"TINY": (2, 8192), "SMALL": (4, 16384), "MEDIUM": (8, 16384), "LARGE": (16, 32768)}
+
+
 class World(NamedTuple):
     """The inventory a spec refers to."""
 
@@ -25,6 +29,7 @@ class World(NamedTuple):
     network_types: dict  # network moid -> REST network type
     policy_ids: set
     library_ids: set
+    switch_problem: str = ""  # why no distributed switch can carry vSphere networking on the clusters ("": one can)
 
 
 class AddressBlock(NamedTuple):
@@ -53,6 +58,8 @@ def enable_problems(shape, spec, world):
     _policy(spec["image_storage"]["storage_policy"], "spec.image_storage.storage_policy", world, problems)
     _common_values(spec, world, problems)
     if spec["network_provider"] == "VSPHERE_NETWORK":
+        if world.switch_problem:
+            problems.append(("cluster", world.switch_problem))
         blocks += _workload_networks(spec.get("workload_networks_spec"), world, problems)
         blocks += _load_balancer(spec.get("load_balancer_config_spec"), problems)
     _overlaps(blocks, problems)

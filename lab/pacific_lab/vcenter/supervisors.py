@@ -28,7 +28,7 @@ from . import cluster_facts, errors, software, specs
 from .clock import Cancelled
 from .inventory import network_type
 from .schema import check
-from .supervisor_spec import World, enable_problems, update_problems
+from .supervisor_spec import VM_SIZES, World, enable_problems, update_problems
 from .supervisors_spec import ENABLE_ON_COMPUTE_CLUSTER, ENABLE_ON_ZONES, as_clusters_spec, structure_problems, v8_path
 
 log = logging.getLogger("pacific_lab.wcp")
@@ -40,8 +40,6 @@ CONTROL_PLANE_SIZE = 3
 ZONE_COUNTS = (1, 3)
 ANTI_AFFINITY_RULE = "SupervisorControlPlaneVM anti-affinity"
 NAMESPACES_FOLDER = "Namespaces"
-# Control-plane VM size per size_hint: (vCPUs, memory MiB), as vCenter 7 sizes them.
-VM_SIZES = {"TINY": (2, 8192), "SMALL": (4, 16384), "MEDIUM": (8, 16384), "LARGE": (16, 32768)}
 # Each Supervisor's Kubernetes API gets its own loopback address of SUPERVISOR_ENDPOINTS (served on port 6443).
 API_SERVER_PORT = 6443
 SECRET_FIELDS = ("password",)
@@ -483,12 +481,16 @@ class Supervisors:
         """The inventory a spec refers to, for a Supervisor on `clusters` (their properties): DRS on each, their hosts
         together (on three zones, one control-plane VM per cluster)."""
         networks = self._vsphere.retrieve(vim.Network, ["name"])
+        switches = cluster_facts.switches(self._vsphere)
+        switch_problems = [cluster_facts.switch_problem(props["name"], {host._moId for host in props["host"]}, switches)
+                           for props in clusters]
         return World(
             cluster_name="', '".join(props["name"] for props in clusters),
             drs_enabled=all(props["configurationEx"].drsConfig.enabled for props in clusters),
             host_count=sum(len(props["host"]) for props in clusters),
             network_types={network._moId: network_type(network) for network, _ in networks},
             policy_ids=self._catalog.policy_ids(), library_ids=self._catalog.library_ids(),
+            switch_problem="; ".join(problem for problem in switch_problems if problem),
         )
 
     def _free_endpoint(self):

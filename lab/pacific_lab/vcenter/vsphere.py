@@ -124,9 +124,11 @@ class Vsphere:
                     return child
             return parent.CreateFolder(name)
 
-    def create_vm(self, folder, pool, host, name, cpus, memory_mb, datastore):
+    def create_vm(self, folder, pool, host, name, cpus, memory_mb, datastore, cpu_reservation_mhz=0, memory_reservation_mb=0):
         config = vim.vm.ConfigSpec(name=name, numCPUs=cpus, memoryMB=memory_mb, guestId="vmwarePhoton64Guest",
-                                   files=vim.vm.FileInfo(vmPathName=f"[{datastore}]"))
+                                   files=vim.vm.FileInfo(vmPathName=f"[{datastore}]"),
+                                   cpuAllocation=vim.ResourceAllocationInfo(reservation=cpu_reservation_mhz),
+                                   memoryAllocation=vim.ResourceAllocationInfo(reservation=memory_reservation_mb))
         task = folder.CreateVm(config, pool, host)
         WaitForTask(task)
         return task.info.result

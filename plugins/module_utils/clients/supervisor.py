@@ -115,6 +115,9 @@ CLUSTER = ApiResource("cluster.x-k8s.io", "v1beta1", "clusters", "Cluster")
 TANZU_KUBERNETES_RELEASE = ApiResource("run.tanzu.vmware.com", "v1alpha3", "tanzukubernetesreleases", "TanzuKubernetesRelease", namespaced=False)
 SECRET = ApiResource("", "v1", "secrets", "Secret")
 NAMESPACE = ApiResource("", "v1", "namespaces", "Namespace", namespaced=False)
+# v1alpha1: served by 7.0 and 8.0 Supervisors alike (power states there are spelt poweredOn / poweredOff).
+VIRTUAL_MACHINE = ApiResource("vmoperator.vmware.com", "v1alpha1", "virtualmachines", "VirtualMachine")
+EVENT = ApiResource("", "v1", "events", "Event")
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,11 @@ class SupervisorClient(SessionClient):
         except NotFoundError:
             return None
 
-    def list(self, resource, namespace=None, label_selector=None):
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
         """The objects of a kind in ``namespace`` (all namespaces when None), as a list."""
         where = f" in namespace '{namespace}'" if namespace else ""
-        answer = self._request("get", resource.path(namespace), f"list the {resource.kind} objects{where}", VIEW_ROLE, namespace, label_selector=label_selector)
+        selectors = {name: value for name, value in (("label_selector", label_selector), ("field_selector", field_selector)) if value}
+        answer = self._request("get", resource.path(namespace), f"list the {resource.kind} objects{where}", VIEW_ROLE, namespace, **selectors)
         return answer.get("items") or []
 
     def apply(self, resource, manifest, *, field_manager, force=False, dry_run=False):

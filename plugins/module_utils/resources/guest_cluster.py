@@ -22,12 +22,14 @@ annotations, and what the field manager owns), not resourceVersions: the
 controllers write the status all the time, so a resourceVersion can move
 between the read and the apply without this run changing anything.
 
-A cluster the Supervisor accepts may still fail to build: over the
-namespace's quota, a VM class not bound to the namespace, a storage class
-not assigned to it. The controllers report that in a False ``Ready``
-condition. With ``wait``, such a condition ends the wait at once; a cluster
-this run created is then deleted again, so that nothing half-made is left,
-while an existing cluster is left as it is (it may run workloads).
+A cluster the Supervisor accepts may still fail to build: a VM class not
+bound to the namespace, a storage class not assigned to it. The controllers
+report that in a False ``Ready`` condition. With ``wait``, such a condition
+ends the wait at once; a cluster this run created is then deleted again, so
+that nothing half-made is left, while an existing cluster is left as it is
+(it may run workloads). A node that vCenter will not power on (its class's
+reservation does not fit in the namespace's limits) is retried by the VM
+Operator: the wait runs to its timeout, whose message names such VMs.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ from typing import Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.supervisor import (
     CLUSTER,
+    EVENT,
     NAMESPACE,
     SECRET,
     TANZU_KUBERNETES_CLUSTER,
+    VIRTUAL_MACHINE,
 )
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import (
     InvalidArgumentError,
@@ -61,10 +65,9 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.tanzu_re
 from ansible_collections.pacific.vsphere.plugins.module_utils.waiter import wait_until
 
 FIELD_MANAGER = "pacific"
-# Ready=False reasons that need someone to act (quota, bindings, releases): waiting longer would not help.
+# Ready=False reasons that need someone to act (bindings, releases): waiting longer would not help.
 TERMINAL_REASONS = frozenset(
     (
-        "NamespaceQuotaExceeded",
         "VirtualMachineClassNotFound",
         "StorageClassNotFound",
         "TanzuKubernetesReleaseNotFound",
@@ -72,6 +75,8 @@ TERMINAL_REASONS = frozenset(
         "ClusterClassNotFound",
     )
 )
+# CAPV labels each node's VirtualMachine with its cluster's name (pkg/services/vmoperator ClusterSelectorKey).
+CAPV_CLUSTER_LABEL = "capv.vmware.com/cluster.name"
 # vSphere Namespaces carry this label on the Supervisor; its system namespaces do not.
 VSPHERE_NAMESPACE_LABEL = "vSphereClusterID"
 MAX_PARALLEL_READS = 8
@@ -341,8 +346,12 @@ class GuestClusters:
                     sleep=self._sleep,
                 )
             except WaitTimeout as error:
+                why = "".join(f"; {node}" for node in self._nodes_not_powered_on(spec))
                 raise GuestClusterFailed(
-                    f"{error.message}: the Supervisor carries on; run again to wait again", cluster=describe(error.reached), changed=item.changed, item=item
+                    f"{error.message}{why}: the Supervisor carries on; run again to wait again",
+                    cluster=describe(error.reached),
+                    changed=item.changed,
+                    item=item,
                 ) from error
         problem = _failure(state)
         if problem is None:
@@ -362,6 +371,22 @@ class GuestClusters:
             changed=item.changed,
             item=item,
         )
+
+    def _nodes_not_powered_on(self, spec):
+        """Why nodes of the cluster are not up, when vCenter refused to power their VMs on (a reservation that the
+        namespace's limits cannot hold): "VirtualMachine 'x' is powered off: <the VM Operator's last warning>"."""
+        try:
+            vms = self._supervisor.list(VIRTUAL_MACHINE, spec.cluster_namespace, label_selector=f"{CAPV_CLUSTER_LABEL}={spec.cluster_name}")
+            off = sorted(vm["metadata"]["name"] for vm in vms if (vm.get("status") or {}).get("powerState", "").lower() == "poweredoff")
+            if not off:
+                return []
+            events = self._supervisor.list(EVENT, spec.cluster_namespace, field_selector="involvedObject.kind=VirtualMachine,type=Warning")
+        except PacificError:
+            return []  # the timeout is the failure to report; this only explains it when it can
+        last = {}
+        for event in sorted(events, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or ""):
+            last[event["involvedObject"].get("name")] = event.get("message", "")
+        return [f"VirtualMachine '{name}' is powered off" + (f": {last[name]}" if name in last else "") for name in off]
 
     def _read_while_waiting(self, spec, who):
         obj = self._supervisor.get(spec.resource, spec.cluster_name, spec.cluster_namespace)

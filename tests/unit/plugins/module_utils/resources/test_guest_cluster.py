@@ -66,7 +66,7 @@ class FakeSupervisor:
             self.controller(obj)
         return copy.deepcopy(self.objects.get((resource.kind, namespace, name)))
 
-    def list(self, resource, namespace=None, label_selector=None):
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
         self.calls.append(("list", resource.kind, namespace))
         if resource is TANZU_KUBERNETES_RELEASE:
             return copy.deepcopy(RELEASES)
@@ -261,13 +261,13 @@ def test_a_new_version_is_resolved_and_upgrades_every_pool(clusters, supervisor)
 
 
 def test_a_new_cluster_that_cannot_be_built_is_deleted_again(clusters, supervisor):
-    supervisor.controller = tkc_controller(reason="NamespaceQuotaExceeded")
+    supervisor.controller = tkc_controller(reason="VirtualMachineClassNotFound")
 
     with pytest.raises(GuestClusterFailed) as caught:
         clusters.apply(clusters.plan(spec()))
 
     failure = caught.value
-    assert "The Supervisor cannot build guest cluster 'team-a/tkc-01': Ready is False (NamespaceQuotaExceeded: does not fit)" in failure.message
+    assert "The Supervisor cannot build guest cluster 'team-a/tkc-01': Ready is False (VirtualMachineClassNotFound: does not fit)" in failure.message
     assert "has been deleted again, so nothing is left" in failure.message
     assert failure.cluster is None and failure.changed is False
     assert supervisor.writes() == [("apply", "TanzuKubernetesCluster", "tkc-01", False), ("delete", "TanzuKubernetesCluster", "tkc-01", False)]
@@ -275,12 +275,12 @@ def test_a_new_cluster_that_cannot_be_built_is_deleted_again(clusters, superviso
 
 def test_an_existing_cluster_that_cannot_take_a_change_is_left_as_it_is(clusters, supervisor):
     create(clusters, supervisor)
-    supervisor.controller = tkc_controller(reason="NamespaceQuotaExceeded")
+    supervisor.controller = tkc_controller(reason="VirtualMachineClassNotFound")
 
     with pytest.raises(GuestClusterFailed) as caught:
         clusters.apply(clusters.plan(spec(node_pools=[{"name": "workers", "replicas": 9}])))
 
-    assert "does not become Ready after the change: Ready is False (NamespaceQuotaExceeded" in caught.value.message
+    assert "does not become Ready after the change: Ready is False (VirtualMachineClassNotFound" in caught.value.message
     assert caught.value.changed is True and caught.value.cluster["nodes"]["workers"] == 9
     assert [call[0] for call in supervisor.writes()] == ["apply"]
 
@@ -294,6 +294,24 @@ def test_a_wait_that_times_out_reports_how_far_the_cluster_got(clusters, supervi
     assert caught.value.message.startswith("Timed out after")
     assert "(last seen: creating, Ready False (WaitingForNodes: 0/1 ready))" in caught.value.message
     assert caught.value.changed is True and caught.value.cluster["phase"] == "creating"
+
+
+def test_a_wait_that_times_out_says_which_nodes_vcenter_would_not_power_on(clusters, supervisor):
+    supervisor.controller = tkc_controller(reads_until_ready=10**6)
+    labels = {"capv.vmware.com/cluster.name": "tkc-01"}
+    for name, state in (("tkc-01-control-plane-a", "poweredOn"), ("tkc-01-workers-b", "poweredOff")):
+        supervisor.put({"kind": "VirtualMachine", "metadata": {"name": name, "namespace": "team-a", "labels": labels}, "status": {"powerState": state}})
+    for when, message in (("2026-01-01T00:00:00Z", "an older one"), ("2026-01-01T00:01:00Z", "failed to power on VirtualMachine: Insufficient memory")):
+        supervisor.put({"kind": "Event", "metadata": {"name": f"e-{when}", "namespace": "team-a"}, "lastTimestamp": when, "message": message,
+                        "involvedObject": {"kind": "VirtualMachine", "name": "tkc-01-workers-b"}})
+
+    with pytest.raises(GuestClusterFailed) as caught:
+        clusters.apply(clusters.plan(spec(wait_timeout=30)))
+
+    assert "; VirtualMachine 'tkc-01-workers-b' is powered off: failed to power on VirtualMachine: Insufficient memory: the Supervisor carries on" in (
+        caught.value.message
+    )
+    assert "tkc-01-control-plane-a" not in caught.value.message
 
 
 def test_without_wait_the_apply_is_all(clusters, supervisor):
