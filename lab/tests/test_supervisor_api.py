@@ -6,12 +6,14 @@ watch, access control). No guest cluster is built here
 (test_supervisor_guest_clusters.py builds them)."""
 
 import copy
+import json
 import threading
 
 import pytest
 import urllib3
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
+from pacific_lab.supervisor.apimachinery import protobuf
 from supervisor_support import (
     ADMIN,
     DEVOPS,
@@ -390,3 +392,39 @@ def test_injected_faults_reach_the_kubernetes_api(supervisor):
     finally:
         endpoint.fault = None
     core.list_namespaced_config_map(supervisor.namespace)
+
+
+def _protobuf_body(api_version, kind, raw):
+    """A body in the Kubernetes protobuf envelope, as client-go's typed clients send one."""
+    type_meta, unknown = bytearray(), bytearray()
+    protobuf.string_field(type_meta, 1, api_version)
+    protobuf.string_field(type_meta, 2, kind)
+    protobuf.bytes_field(unknown, 1, bytes(type_meta))
+    protobuf.bytes_field(unknown, 2, raw)
+    return protobuf.ENVELOPE_MAGIC + bytes(unknown)
+
+
+def test_protobuf_bodies_are_read_for_built_in_kinds_only(supervisor):
+    api = supervisor.client()
+    namespace = supervisor.namespace
+
+    def post(path, body):
+        response = api.rest_client.request("POST", f"{supervisor.url}{path}", body=body, headers={
+            "Content-Type": protobuf.KUBERNETES_PROTOBUF, "Accept": "application/json",
+            "Authorization": api.configuration.get_api_key_with_prefix("authorization")})
+        return response.status, json.loads(response.read())
+
+    meta, entry, config_map = bytearray(), bytearray(), bytearray()
+    protobuf.string_field(meta, 1, "from-protobuf")
+    protobuf.string_field(entry, 1, "level")
+    protobuf.string_field(entry, 2, "debug")
+    protobuf.bytes_field(config_map, 1, bytes(meta))
+    protobuf.bytes_field(config_map, 2, bytes(entry))
+    code, created = post(f"/api/v1/namespaces/{namespace}/configmaps", _protobuf_body("v1", "ConfigMap", bytes(config_map)))
+    assert code == 201 and (created["metadata"]["name"], created["data"]) == ("from-protobuf", {"level": "debug"})
+
+    code, status = post(f"/api/v1/namespaces/{namespace}/configmaps", _protobuf_body("v1", "ConfigMap", b"\x0a\x05ab"))
+    assert code == 400 and "couldn't decode the protobuf request body" in status["message"]
+    code, status = post(f"/apis/{TKC_API}/namespaces/{namespace}/tanzukubernetesclusters",  # CRDs have no protobuf form
+                        _protobuf_body(TKC_API, "TanzuKubernetesCluster", bytes(meta)))
+    assert code == 415 and status["message"].endswith("accepted media types include: application/json, application/yaml")

@@ -241,6 +241,22 @@ def test_a_devops_users_first_commands_find_pods_services_and_claims(kubectl, su
     assert kubectl("get", "pvc,svc", "--no-headers").stderr.strip() == f"No resources found in {supervisor.namespace} namespace."
 
 
+def test_the_imperative_create_commands_send_protobuf_and_are_read(kubectl, supervisor):
+    """`kubectl create secret|configmap|service` go through client-go's typed clients, which send protobuf."""
+    assert kubectl("create", "secret", "generic", "registry", "--from-literal=password=s3cret:x",
+                   "--type=kubernetes.io/basic-auth").stdout.strip() == "secret/registry created"
+    kubectl("create", "configmap", "settings", "--from-literal=level=debug", "--from-literal=empty=")
+    kubectl("create", "service", "nodeport", "api", "--tcp=8443:https")
+    secret = json.loads(kubectl("get", "secret", "registry", "-o", "json").stdout)
+    assert (secret["type"], secret["data"]) == ("kubernetes.io/basic-auth", {"password": base64.b64encode(b"s3cret:x").decode()})
+    assert json.loads(kubectl("get", "cm", "settings", "-o", "json").stdout)["data"] == {"level": "debug", "empty": ""}
+    service = json.loads(kubectl("get", "svc", "api", "-o", "json").stdout)
+    assert service["spec"]["type"] == "NodePort" and service["metadata"]["labels"] == {"app": "api"}
+    assert [{k: p[k] for k in ("name", "port", "protocol", "targetPort")} for p in service["spec"]["ports"]] == [
+        {"name": "8443-https", "port": 8443, "protocol": "TCP", "targetPort": "https"}]
+    kubectl("delete", "secret/registry", "cm/settings", "svc/api")
+
+
 def test_a_ready_guest_cluster_is_used_through_its_kubeconfig(kubectl, supervisor, tmp_path):
     """The `<name>-kubeconfig` Secret reaches the cluster's own API: its version, its nodes following its VMs."""
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump(tkc(supervisor.namespace, name="tkc-guest")))

@@ -5,8 +5,7 @@
 - Reading: a message as `{field number: [values]}`, and the Kubernetes
   envelope (`k8s\\0` then a `runtime.Unknown`: typeMeta, raw) in which
   client-go sends built-in kinds as `application/vnd.kubernetes.protobuf`
-  (kubectl sends its self-reviews so). `reviews` maps the fields of the
-  review kinds from `k8s.io/api`'s generated.proto.
+  (`protobuf_kinds` maps their fields).
 """
 
 from . import errors

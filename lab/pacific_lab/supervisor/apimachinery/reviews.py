@@ -13,7 +13,7 @@ The bootstrap ClusterRole `system:basic-user` lets every authenticated user
 create them, so no authorization is asked for the review itself.
 """
 
-from . import errors, protobuf
+from . import errors
 from .resources import ResourceType, Target
 
 AUTHORIZATION = "authorization.k8s.io"
@@ -54,30 +54,6 @@ def answer(resource, body, caller, scheme, allowed):
     return {**created, "spec": spec, "status": {"resourceRules": _rules(namespace, scheme, allowed),
                                                  "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": list(_NON_RESOURCE_PUBLIC)}],
                                                  "incomplete": False}}
-
-
-def from_protobuf(body):
-    """A review sent as `application/vnd.kubernetes.protobuf` (kubectl's way), as the JSON body it stands for.
-    Field numbers from k8s.io/api authorization/v1 and authentication/v1 generated.proto."""
-    api_version, kind, raw = protobuf.unwrap(body)
-    review = protobuf.decode(raw)
-    decoded = {"apiVersion": api_version, "kind": kind}
-    if kind == "SelfSubjectAccessReview":
-        spec = protobuf.message(review, 2)
-        found = {}
-        if 1 in spec:
-            attributes = protobuf.message(spec, 1)
-            names = ("namespace", "verb", "group", "version", "resource", "subresource", "name")
-            found["resourceAttributes"] = {name: protobuf.text(attributes, number) for number, name in enumerate(names, 1)
-                                           if number in attributes}
-        if 2 in spec:
-            attributes = protobuf.message(spec, 2)
-            found["nonResourceAttributes"] = {name: protobuf.text(attributes, number) for number, name in ((1, "path"), (2, "verb"))
-                                              if number in attributes}
-        decoded["spec"] = found
-    elif kind == "SelfSubjectRulesReview":
-        decoded["spec"] = {"namespace": protobuf.text(protobuf.message(review, 2), 1)}
-    return decoded
 
 
 def _access(spec, scheme, allowed):
