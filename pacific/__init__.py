@@ -19,7 +19,7 @@ import sys
 
 ENGINE_PACKAGE = "ansible_collections.pacific.vsphere.plugins.module_utils"
 _HERE = pathlib.Path(__file__).resolve().parent
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def _engine_directory():

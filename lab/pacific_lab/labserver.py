@@ -63,6 +63,7 @@ class LabServer:
         self._endpoints_document = endpoints
         self.supervisors = lab_supervisors(self.vcenter, self.request_log, on_change=self._publish_supervisors)
         self.vcenter.supervisors.served = self.supervisors.serves
+        self.vcenter.catalog.vms_of_class = self.supervisors.vms_of_class
         self.supervisors.start()
         endpoints["supervisors"] = self.supervisors.endpoints()
         _write_json(ENDPOINTS_FILE, endpoints)

@@ -137,7 +137,7 @@ def test_default_vm_classes_are_seeded(rest):  # noqa: F811
 def test_vm_class_create_update_delete(rest):  # noqa: F811
     path = f"{MANAGEMENT}/virtual-machine-classes"
     rest.ok("POST", path, json={"id": "lab-custom", "cpu_count": 3, "memory_MB": 3072, "description": "three"})
-    assert rest.request("POST", path, json={"id": "lab-custom", "cpu_count": 1, "memory_MB": 1}).json()[
+    assert rest.request("POST", path, json={"id": "lab-custom", "cpu_count": 1, "memory_MB": 4}).json()[
         "error_type"] == "ALREADY_EXISTS"
     rest.ok("PATCH", f"{path}/lab-custom", json={"cpu_count": 4, "cpu_reservation": 50})
     info = rest.get(f"{path}/lab-custom")
@@ -145,6 +145,8 @@ def test_vm_class_create_update_delete(rest):  # noqa: F811
     bad = rest.request("POST", path, json={"id": "Bad_Name", "cpu_count": 0, "memory_MB": "1"})
     assert bad.status_code == 400
     assert {m["args"][0] for m in bad.json()["messages"]} == {"spec.memory_MB"}  # types first
+    bad = rest.request("POST", path, json={"id": "Bad_Name", "cpu_count": 0, "memory_MB": 1030})
+    assert {m["args"][0] for m in bad.json()["messages"]} == {"spec.id", "spec.cpu_count", "spec.memory_MB"}
     rest.ok("DELETE", f"{path}/lab-custom")
     assert rest.request("GET", f"{path}/lab-custom").status_code == 404
 

@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: zone
 short_description: Create, bind and delete vSphere Zones (vCenter 8)
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Creates a vSphere Zone and binds a cluster to it, changes which cluster it holds, or deletes it.
     A three-zone Supervisor (M(pacific.vsphere.workload_management) with O(pacific.vsphere.workload_management#module:zones))

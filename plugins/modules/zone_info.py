@@ -8,7 +8,7 @@
 DOCUMENTATION = r"""
 module: zone_info
 short_description: Read the vSphere Zones of a vCenter and the cluster each holds (vCenter 8)
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Returns every vSphere Zone, or one by name, in the shape that M(pacific.vsphere.zone) returns.
   - vSphere Zones need vCenter 8.0 or later. On vCenter 7.0 the module fails, saying so.

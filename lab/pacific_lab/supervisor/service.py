@@ -223,6 +223,12 @@ class SupervisorFleet:
         """Whether the Supervisor's API server is up. No lock: vCenter's REST answers ask, and a refresh may hold it long."""
         return supervisor_id in self._services
 
+    def vms_of_class(self, class_id):
+        """The moids of the VMs of VM class `class_id` on every Supervisor (vCenter's `vms` of the class). No lock, as `serves`."""
+        return sorted(vm["status"]["uniqueID"] for service in list(self._services.values())
+                      for vm in service.registry.list(resource("VirtualMachine"))["items"]
+                      if vm["spec"].get("className") == class_id and (vm.get("status") or {}).get("uniqueID"))
+
     def service(self, supervisor_id):
         with self._lock:
             return self._services.get(supervisor_id)

@@ -53,6 +53,7 @@ def default_vm_classes():
 class Catalog:
     def __init__(self, store):
         self._store = store
+        self.vms_of_class = lambda class_id: []  # the moids of a class's VMs: the Supervisors' VM Service knows them
 
     def seed(self):
         """Put the default VM classes in an empty store (a new lab, or after a reset)."""
@@ -129,23 +130,25 @@ class Catalog:
             raise errors.not_found(f"Virtual machine class {class_id} not found.", class_id)
         return vm_class
 
-    @staticmethod
-    def _vm_class_info(vm_class, namespaces):
+    def _vm_class_info(self, vm_class, namespaces):
         using = sorted(ns["namespace"] for ns in namespaces
                        if vm_class["id"] in ns.get("vm_service_spec", {}).get("vm_classes", []))
         return {"devices": {"vgpu_devices": [], "dynamic_direct_path_IO_devices": []}, **vm_class,
-                "namespaces": using, "vms": [], "config_status": "READY", "messages": []}
+                "namespaces": using, "vms": self.vms_of_class(vm_class["id"]), "config_status": "READY", "messages": []}
 
 
 def _check_vm_class_values(spec):
     problems = []
     if "id" in spec and (reason := check_dns_label(spec["id"])):
         problems.append(("spec.id", reason))
-    for field, low, high in (("cpu_count", 1, None), ("memory_MB", 1, None),
+    # memory: 4 MB to 24 TB, a multiple of 4 MB (vSphere with Tanzu 7.0, "VM Class Attributes", GUID-F8FE308C)
+    for field, low, high in (("cpu_count", 1, None), ("memory_MB", 4, 24 * 1024 * 1024),
                              ("cpu_reservation", 0, 100), ("memory_reservation", 0, 100)):
         value = spec.get(field)
         if value is not None and (value < low or (high is not None and value > high)):
             problems.append((f"spec.{field}", f"must be {low}..{high}" if high else f"must be >= {low}"))
+    if spec.get("memory_MB") is not None and spec["memory_MB"] % 4:
+        problems.append(("spec.memory_MB", "must be a multiple of 4"))
     if problems:
         raise errors.invalid_fields(problems)
 
