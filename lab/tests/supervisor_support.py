@@ -25,6 +25,7 @@ from pyVmomi import vim
 LAB_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(LAB_DIR))
 from pacific_lab.pki import ensure_pki  # noqa: E402
+from pacific_lab.supervisor.apimachinery import protobuf  # noqa: E402,F401  (re-exported for the tests)
 from pacific_lab.supervisor.directory import (  # noqa: E402  (re-exported for the tests)
     AccessEntry,
     InMemoryDirectory,

@@ -13,7 +13,6 @@ import pytest
 import urllib3
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
-from pacific_lab.supervisor.apimachinery import protobuf
 from supervisor_support import (
     ADMIN,
     DEVOPS,
@@ -28,6 +27,7 @@ from supervisor_support import (
     api_client,
     condition,
     login_response,
+    protobuf,
     status_body,
     supervisor_under_test,
     wait_for,
