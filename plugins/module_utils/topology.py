@@ -3,7 +3,7 @@
 """The topology document: the whole platform in one description, its schema, and its validation.
 
 One document says what should exist: the vCenter to talk to, the vSphere
-Zones (vCenter 8) and, per Supervisor, its cluster or zones, the Spherelet VIB, the control plane, the Workload
+Zones (vCenter 8), the VM classes offered to namespaces and, per Supervisor, its cluster or zones, the Spherelet VIB, the control plane, the Workload
 Management settings, and the namespaces with their guest clusters. The roles
 and the ``pacific`` command read the same document.
 
@@ -33,7 +33,7 @@ from functools import partial
 from ansible_collections.pacific.vsphere.plugins.module_utils.bounds import INT32_MAX, IPV4_ADDRESSES, MAX_CLUSTER_HOSTS, MAX_WAIT_SECONDS
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.transport import DEFAULT_TIMEOUT, MAX_TIMEOUT
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine import desired as engine_kinds
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS, supervisor_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import KINDS, supervisor_spec, vm_class_spec
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import (
     CLUSTER,
@@ -51,6 +51,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_a
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION as SUPERVISOR_VERSION
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION_RULE as SUPERVISOR_VERSION_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems, zone_count_problem
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import MEMORY_MB_RANGE
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZONE_NAME, ZONE_NAME_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.units import mebibytes, megahertz
 
@@ -261,6 +262,21 @@ ZONE = _object(
     },
     ["name", "cluster"],
 )
+# A VM class the VI admin offers (vCenter-wide): namespaces bind to it by name, node pools use it.
+VM_CLASS_ENTRY = _object(
+    {
+        "name": _NAME,
+        "cpu_count": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+        "memory_mb": {"type": "integer", "minimum": MEMORY_MB_RANGE[0], "maximum": MEMORY_MB_RANGE[1], "x-hint": "a multiple of 4 MB, up to 24 TB"},
+        "cpu_reservation": {"type": "integer", "minimum": 0, "maximum": 100, "x-hint": "a percentage of the class's vCPUs"},
+        "memory_reservation": {"type": "integer", "minimum": 0, "maximum": 100, "x-hint": "a percentage of the class's memory"},
+        "description": {"type": "string", "default": ""},
+        "vgpu_profiles": _list_of(_string(), default=[]),
+        "protect": _PROTECT,
+        "adopt": _ADOPT,
+    },
+    ["name", "cpu_count", "memory_mb"],
+)
 SUPERVISOR = _object(
     {
         "cluster": _string(),
@@ -279,7 +295,13 @@ SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "pacific.vsphere topology",
     **_object(
-        {"name": TOPOLOGY_NAME, "vcenter": VCENTER, "zones": _list_of(ZONE, default=[]), "supervisors": _list_of(SUPERVISOR, minItems=1)},
+        {
+            "name": TOPOLOGY_NAME,
+            "vcenter": VCENTER,
+            "zones": _list_of(ZONE, default=[]),
+            "vm_classes": _list_of(VM_CLASS_ENTRY, default=[]),
+            "supervisors": _list_of(SUPERVISOR, minItems=1),
+        },
         ["supervisors"],
     ),
 }
@@ -523,6 +545,10 @@ def value_problems(topology):
     """What the schema cannot say, for a document whose structure is right."""
     problems = []
     defined = _Definitions(problems)
+    for index, vm_class in enumerate(topology["vm_classes"]):
+        path = _at("vm_classes", index)
+        defined.once(("vm class", vm_class["name"]), _at(path, "name"), f"VM class '{vm_class['name']}'", "names are unique in a vCenter")
+        problems += [_at(path, problem) for problem in vm_class_spec(vm_class).problems()]
     for index, supervisor in enumerate(topology["supervisors"]):
         path = _at("supervisors", index)
         defined.once(("cluster", supervisor["cluster"]), _at(path, "cluster"), f"a Supervisor on cluster '{supervisor['cluster']}'")
@@ -660,9 +686,10 @@ def reference_problems(topology, rest, catalog=None, kinds=KINDS):
     }
     problems = _zone_release_problems(topology, rest)
     problems += _cluster_problems(topology, rest, catalog, enabling=engine_kinds.SUPERVISOR in kinds or engine_kinds.CONTROL_PLANE in kinds)
+    defined_classes = {vm_class["name"] for vm_class in topology["vm_classes"]}
     for path, kind, name, used_by in _references(topology):
-        if used_by not in kinds:
-            continue
+        if used_by not in kinds or (kind == "vm class" and name in defined_classes):
+            continue  # a class of the document is made by the run, before the namespaces that name it
         try:
             lookups[kind](name, path)
         except (NotFoundError, InvalidArgumentError) as error:

@@ -11,16 +11,16 @@ short_description: Build, keep or remove the whole platform of a topology, or so
 version_added: 0.2.0
 description:
   - Runs the engine of the collection over a topology document, as the C(pacific) command does. It plans every object
-    of the kinds asked for (Spherelet on the hosts of each Supervisor cluster, Workload Management, the control-plane
-    anti-affinity rule, namespaces, guest clusters), then applies the plan in dependency order, independent objects at
-    the same time.
+    of the kinds asked for (vSphere Zones, VM classes, Spherelet on the hosts of each Supervisor cluster, Workload
+    Management, the control-plane anti-affinity rule, namespaces, guest clusters), then applies the plan in dependency
+    order, independent objects at the same time.
   - One vim25 session, one REST session and one login per Supervisor serve the whole task, and each kind is read at
     once (one list per kind, plus the reads vSphere has no bulk call for, such as the VIBs of each host).
   - An object whose parent the task creates (a namespace of a Supervisor being enabled) is planned as a create whose
     server-made values are known after apply, and planned again from what is live when its turn comes.
   - Check mode returns the plan and changes nothing; C(--diff) shows the state before and after of every object.
   - "What the task creates is marked as managed by the topology (its C(name)): vSphere tags on the clusters of its
-    Supervisors and on its namespaces, a label on its guest clusters. An object whose entry leaves the topology is
+    Supervisors, on its zones, VM classes and namespaces, a label on its guest clusters. An object whose entry leaves the topology is
     removed; an existing object nobody marked is left alone (C(exists, not managed by this topology)) unless its entry
     says C(adopt: true) or O(adopt) is set, and a C(protect: true) object the plan would destroy or replace fails the
     task before any change, also once its entry is gone."
@@ -42,8 +42,8 @@ options:
       - An object whose parent is of a kind left out is planned against what is live.
     type: list
     elements: str
-    choices: [zone, spherelet, supervisor, control_plane, namespace, guest_cluster]
-    default: [zone, spherelet, supervisor, control_plane, namespace, guest_cluster]
+    choices: [zone, vm_class, spherelet, supervisor, control_plane, namespace, guest_cluster]
+    default: [zone, vm_class, spherelet, supervisor, control_plane, namespace, guest_cluster]
   state:
     description:
       - V(present) builds the objects of the topology and keeps them as it says.

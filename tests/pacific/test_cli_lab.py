@@ -3,13 +3,16 @@
 import json
 
 import yaml
-from pacific_support import TOPOLOGY, VcenterRest, mutates, no_change_plan_budget, pacific, secrets
+from pacific_support import TOPOLOGY, VcenterRest, mutates, no_change_plan_budget, pacific, secrets, topology_with
+
+VM_CLASSES = "/api/vcenter/namespace-management/virtual-machine-classes"
 
 
 def test_a_plan_of_an_empty_lab_lists_everything_to_add(built):
     plan_output, _ = built
 
-    assert "Plan: 15 to add, 0 to change, 0 to destroy." in plan_output
+    assert "Plan: 16 to add, 0 to change, 0 to destroy." in plan_output
+    assert '+ vm_class "team-a-workers" {\n      + cpu_count = 2\n      + description = "Team A\'s guest cluster workers"\n' in plan_output
     assert "# supervisor.DC0_C0 will be created" in plan_output
     assert "+ guest_cluster \"team-a/tkc-a\" {" in plan_output
     assert "api_endpoint = (known after apply)" in plan_output
@@ -21,7 +24,7 @@ def test_apply_reports_progress_and_its_summary(built):
 
     assert "supervisor.DC0_C0: Creating..." in output
     assert "supervisor.DC0_C0: Creation complete after" in output
-    assert output.rstrip().endswith("Apply complete! Resources: 15 added, 0 changed, 0 destroyed.")
+    assert output.rstrip().endswith("Apply complete! Resources: 16 added, 0 changed, 0 destroyed.")
 
 
 def test_vcenter_8_enables_the_supervisors_through_the_supervisors_api(built):
@@ -69,6 +72,35 @@ def test_a_quota_change_is_one_update_naming_the_field(built, tmp_path):
     assert exit_code == 2
     assert "~ cpu_limit = 20000 -> 30000" in output
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in output
+
+
+def test_the_vm_class_is_bound_used_changed_in_place_and_kept_while_used(built, control, tmp_path):
+    rest = VcenterRest()
+    made = rest.ok("GET", f"{VM_CLASSES}/team-a-workers")
+    assert (made["cpu_count"], made["memory_MB"], made["memory_reservation"], made["namespaces"]) == (2, 4096, 50, ["team-a"])
+    assert len(made["vms"]) == 1  # tkc-a's worker
+
+    bigger = tmp_path / "bigger.yml"
+    bigger.write_text(TOPOLOGY.read_text().replace("memory_mb: 4096", "memory_mb: 6144", 1))
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode", topology=bigger)
+    assert exit_code == 2
+    assert '~ vm_class "team-a-workers" {\n      ~ memory_mb = 4096 -> 6144\n' in output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in output
+    control.call("DELETE", "/requests")
+    pacific("apply", "-auto-approve", topology=bigger, check_exit=0)
+    changes = [call["operation"] for call in control.client_requests() if mutates(call) and not call["operation"].startswith("tagging.")]
+    assert changes == ["namespace_management.virtual_machine_classes.update"]
+    assert rest.ok("GET", f"{VM_CLASSES}/team-a-workers")["memory_MB"] == 6144
+
+    # The class leaves the file while team-a still binds it and tkc-a's worker is made from it: refused, nothing sent.
+    dropped = topology_with(tmp_path / "dropped.yml", lambda document: document.update(vm_classes=[]))
+    control.call("DELETE", "/requests")
+    exit_code, _, errors = pacific("apply", "-auto-approve", topology=dropped)
+    assert exit_code == 1
+    assert ("vm_class.team-a-workers (no longer in the topology) is in use and the plan would delete it"
+            f" (namespaces the plan keeps are bound to it: 'team-a'; VMs are made from it: {made['vms'][0]})") in errors
+    assert [call for call in control.client_requests() if mutates(call)] == []
+    pacific("apply", "-auto-approve", check_exit=0)  # back to the example, for the tests that follow
 
 
 def test_a_saved_plan_applies_unless_the_platform_changed_since(built, control, tmp_path):
@@ -140,8 +172,13 @@ def test_destroy_removes_everything_in_reverse_order(built, control):
     exit_code, output, errors = pacific("destroy", "-auto-approve")
 
     assert exit_code == 0, output + errors
-    assert output.rstrip().endswith("Destroy complete! Resources: 15 destroyed.")
-    order = [line.split(":")[0] for line in output.splitlines() if line.endswith("Destroying...")]
+    assert output.rstrip().endswith("Destroy complete! Resources: 16 destroyed.")
+    lines = output.splitlines()
+    order = [line.split(":")[0] for line in lines if line.endswith("Destroying...")]
     assert order.index("guest_cluster.team-a/tkc-a") < order.index("namespace.DC0_C0/team-a") < order.index("supervisor.DC0_C0")
+    # The class goes once the namespace bound to it is gone.
+    gone = next(index for index, line in enumerate(lines) if line.startswith("namespace.DC0_C0/team-a: Destruction complete"))
+    assert gone < lines.index("vm_class.team-a-workers: Destroying...")
+    assert VcenterRest().request("GET", f"{VM_CLASSES}/team-a-workers").status_code == 404
     exit_code, output, _ = pacific("plan", "-detailed-exitcode")
-    assert exit_code == 2 and "Plan: 15 to add" in output
+    assert exit_code == 2 and "Plan: 16 to add" in output

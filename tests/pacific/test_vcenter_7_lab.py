@@ -54,7 +54,7 @@ def test_the_example_without_zones_builds_through_the_api_of_its_vcenter_changes
 
     exit_code, output, errors = pacific("apply", "-auto-approve", **on_lab)
     assert exit_code == 0, output + errors
-    assert "Apply complete! Resources: 11 added, 0 changed, 0 destroyed." in output
+    assert "Apply complete! Resources: 12 added, 0 changed, 0 destroyed." in output
     operations = [call.get("operation") or "" for call in control.client_requests()]
     assert sorted(operation for operation in operations if operation.rsplit(".", 1)[-1].startswith("enable")) == enables
     assert [operation for operation in operations if operation.startswith("consumption_domains")] == []
@@ -66,7 +66,7 @@ def test_the_example_without_zones_builds_through_the_api_of_its_vcenter_changes
     exit_code, output, errors = pacific("destroy", "-auto-approve", **on_lab)
     assert exit_code == 0, output + errors
     exit_code, output, _ = pacific("plan", "-detailed-exitcode", **on_lab)
-    assert exit_code == 2 and "Plan: 11 to add, 0 to change, 0 to destroy." in output
+    assert exit_code == 2 and "Plan: 12 to add, 0 to change, 0 to destroy." in output
 
 
 def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7):

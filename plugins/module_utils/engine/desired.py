@@ -7,7 +7,7 @@ this; nothing else turns topology keys into resource options. A spec has the
 shape the per-object modules give their resources (every sub-option present,
 None when unset), so a resource cannot tell which front end it serves.
 
-Addresses name one object of a kind: ``zone.<name>`` (a vSphere Zone),
+Addresses name one object of a kind: ``zone.<name>`` (a vSphere Zone), ``vm_class.<name>``,
 ``spherelet.<cluster>`` (the VIB on the hosts of a cluster), ``supervisor.<cluster>``
 (a Supervisor on zones: its first zone's cluster), ``control_plane.<cluster>``,
 ``namespace.<cluster>/<name>`` and ``guest_cluster.<namespace>/<name>``.
@@ -24,11 +24,13 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cl
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import VmClassSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZoneSpec
 
-ZONE, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "zone", "spherelet", "supervisor", "control_plane", "namespace", "guest_cluster"
+ZONE, VM_CLASS, SPHERELET, SUPERVISOR = "zone", "vm_class", "spherelet", "supervisor"
+CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "control_plane", "namespace", "guest_cluster"
 # In the order the platform is built; destroyed in reverse.
-KINDS = (ZONE, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
+KINDS = (ZONE, VM_CLASS, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
 PRESENT, ABSENT = "present", "absent"
 # The Supervisor names its own control-plane VMs; the prefix names only the default rule of clusters without one.
 SUPERVISOR_VM_PREFIX = "SupervisorControlPlaneVM"
@@ -82,6 +84,11 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
     for index, zone in enumerate(topology.get("zones", ())):
         spec = ZoneSpec(name=zone["name"], cluster=zone["cluster"], description=zone["description"], state="absent" if state == ABSENT else "present")
         found.append(Desired(ZONE, address(ZONE, zone["name"]), spec, scope={"protect": zone["protect"], "adopt": zone["adopt"]}, path=f"zones[{index}]"))
+    defined_classes = set()
+    for index, vm_class in enumerate(topology.get("vm_classes", ())):
+        defined_classes.add(vm_class["name"])
+        scope = {"protect": vm_class["protect"], "adopt": vm_class["adopt"]}
+        found.append(Desired(VM_CLASS, address(VM_CLASS, vm_class["name"]), vm_class_spec(vm_class, state), scope=scope, path=f"vm_classes[{index}]"))
     for index, supervisor in enumerate(topology["supervisors"]):
         path = f"supervisors[{index}]"
         cluster = supervisor["cluster"]
@@ -112,12 +119,14 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
         for ns_index, namespace in enumerate(supervisor["namespaces"]):
             ns_path = f"{path}.namespaces[{ns_index}]"
             ns_address = address(NAMESPACE, cluster, namespace["name"])
+            # The classes of the document it binds are made before it, and deleted after it.
+            classes = tuple(address(VM_CLASS, name) for name in namespace.get("vm_classes") or () if name in defined_classes)
             found.append(
                 Desired(
                     NAMESPACE,
                     ns_address,
                     namespace_spec(cluster, namespace, state, force_delete),
-                    (address(SUPERVISOR, cluster),),
+                    (address(SUPERVISOR, cluster), *classes),
                     scope={"guest_clusters": len(namespace["guest_clusters"]), "protect": namespace["protect"], "adopt": namespace["adopt"]},
                     path=ns_path,
                 )
@@ -135,6 +144,14 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
                 )
     wanted = set(kinds)
     return [desired for desired in found if desired.kind in wanted]
+
+
+def vm_class_spec(vm_class, state=PRESENT):
+    """A topology VM class in the words of the vm_class module; removing it is refused while something outside the plan uses it."""
+    if state == ABSENT:
+        return VmClassSpec(name=vm_class["name"], state="absent")
+    fields = {key: vm_class.get(key) for key in ("cpu_count", "memory_mb", "cpu_reservation", "memory_reservation", "description")}
+    return VmClassSpec(name=vm_class["name"], vgpu_profiles=tuple(vm_class.get("vgpu_profiles") or ()), **fields)
 
 
 def spherelet_spec(spherelet, state=PRESENT):

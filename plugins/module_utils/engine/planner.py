@@ -4,7 +4,8 @@
 
 Kinds are read in waves: the zones, Spherelet and the Supervisors at once
 (different APIs), then the control planes and namespaces of those Supervisors, then the
-guest clusters of those namespaces. An object whose parent this run creates
+guest clusters of those namespaces and the VM classes (whose removal weighs
+what the plan does to the namespaces bound to them). An object whose parent this run creates
 cannot be read yet; it is planned as a create with what the
 server makes known after apply, and planned again when it is applied.
 """
@@ -14,7 +15,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE, GUEST_CLUSTER, KINDS, NAMESPACE, SPHERELET, SUPERVISOR, ZONE
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import (
+    CONTROL_PLANE,
+    GUEST_CLUSTER,
+    KINDS,
+    NAMESPACE,
+    SPHERELET,
+    SUPERVISOR,
+    VM_CLASS,
+    ZONE,
+)
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.executor import DEFAULT_HEARTBEAT, DEFAULT_PARALLELISM, execute
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.graph import PUT, REMOVE
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.control_plane import ControlPlaneKind
@@ -22,6 +32,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.guest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.namespace import NamespaceKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.spherelet import SphereletKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import SupervisorKind
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.vm_class import VmClassKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.zone import ZoneKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import owned_items, refuse_destroying_protected
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
@@ -29,6 +40,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT,
 
 KIND_CLASSES = {
     ZONE: ZoneKind,
+    VM_CLASS: VmClassKind,
     SPHERELET: SphereletKind,
     SUPERVISOR: SupervisorKind,
     CONTROL_PLANE: ControlPlaneKind,
@@ -36,7 +48,7 @@ KIND_CLASSES = {
     GUEST_CLUSTER: GuestClusterKind,
 }
 # Kinds read together: each wave needs the plans of the waves before it.
-WAVES = ((ZONE, SPHERELET, SUPERVISOR), (CONTROL_PLANE, NAMESPACE), (GUEST_CLUSTER,))
+WAVES = ((ZONE, SPHERELET, SUPERVISOR), (CONTROL_PLANE, NAMESPACE), (GUEST_CLUSTER, VM_CLASS))
 # A Supervisor can be read before Spherelet is installed; the others cannot be read before their parent exists.
 READABLE_BEFORE_PARENT = {SUPERVISOR}
 
@@ -74,7 +86,11 @@ def make_plan(desired, context, *, subject=None, replace_addresses=(), kinds=KIN
     for each in desired:
         by_kind.setdefault(each.kind, []).append(each)
     planned = {}
+    for each in kinds.values():
+        each.prepare(by_kind.get(each.name, []))
     for wave in WAVES:
+        for kind in wave:
+            kinds[kind].earlier = dict(planned)
         if context.ownership is not None:
             for kind in (kind for kind in wave if kind in covered):
                 found = kinds[kind].orphans(by_kind.get(kind, []), planned)

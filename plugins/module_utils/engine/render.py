@@ -111,6 +111,8 @@ def _item_lines(item, color):
     unchanged = 0
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if item.action in (CREATE, DELETE) and (new if item.action == CREATE else old) is None:
+            continue  # an unset attribute of an object made or destroyed is not shown, as Terraform does
         if item.action == CREATE:
             lines.append(f"      {_paint('+', color)} {key} = {value_text(new)}")
         elif item.action == DELETE:

@@ -29,13 +29,14 @@ STORAGE_POLICY = "storage policy"
 VM_CLASS = "VM class"
 CONTENT_LIBRARY = "content library"
 LIBRARIES_PATH = "/api/content/library"
+VM_CLASSES_PATH = "/api/vcenter/namespace-management/virtual-machine-classes"
 # kind: (list path, the key of the identifier in a listed record, what listing it is called in messages)
 _LISTS = {
     CLUSTER: ("/api/vcenter/cluster", "cluster", "list the clusters"),
     NETWORK: ("/api/vcenter/network", "network", "list the networks"),
     STORAGE_POLICY: ("/api/vcenter/storage/policies", "policy", "list the storage policies"),
     # A VM class is named by its identifier.
-    VM_CLASS: ("/api/vcenter/namespace-management/virtual-machine-classes", "id", "list the VM classes"),
+    VM_CLASS: (VM_CLASSES_PATH, "id", "list the VM classes"),
 }
 
 
@@ -62,6 +63,11 @@ class Catalog:
         self._where = where
         self._records = {} if sharing is None else sharing._records
         self._library_names = {} if sharing is None else sharing._library_names
+        self._expected = {} if sharing is None else sharing._expected
+
+    def expect(self, kind, names):
+        """Take ``names`` of ``kind`` as known, their own identifiers: objects the run makes before those that name them (VM classes)."""
+        self._expected.setdefault(kind, set()).update(names)
 
     def records(self, kind):
         """What vCenter lists of ``kind`` (a library: its identifier), read once."""
@@ -132,7 +138,12 @@ class Catalog:
         records = self.records(kind)
         if distributed:
             records = [record for record in records if record["type"] == DISTRIBUTED_PORTGROUP]
-        return [(record[key], record.get("name", record[key])) for record in records]
+        pairs = [(record[key], record.get("name", record[key])) for record in records]
+        expected = self._expected.get(kind)
+        if expected:
+            listed = {ident for ident, _name in pairs}
+            pairs += [(name, name) for name in sorted(expected) if name not in listed]
+        return pairs
 
     def _names(self, kind):
         if kind == CONTENT_LIBRARY:

@@ -5,8 +5,9 @@
 Each topology has one tag in the ``pacific.vsphere`` category, attached to
 the clusters of its Supervisors (``ClusterComputeResource``, by managed
 object id), to its namespaces (the vAPI resource
-``com.vmware.vcenter.namespaces.Instance``, by name) and to its vSphere Zones
-(``com.vmware.vcenter.consumption_domains.Zone``, by name), and a second tag on
+``com.vmware.vcenter.namespaces.Instance``, by name), to its vSphere Zones
+(``com.vmware.vcenter.consumption_domains.Zone``, by name) and to its VM classes
+(``com.vmware.vcenter.namespace_management.VirtualMachineClass``, by id), and a second tag on
 the namespaces that hold guest clusters it made (guest clusters themselves
 carry the label ``LABEL``), one tag per kind of cluster (TKC, Cluster),
 so that a guest cluster removed from the file is still found with one list
@@ -30,6 +31,7 @@ CATEGORY_NAME = "pacific.vsphere"
 CLUSTER_TYPE = "ClusterComputeResource"
 NAMESPACE_TYPE = "com.vmware.vcenter.namespaces.Instance"
 ZONE_TYPE = "com.vmware.vcenter.consumption_domains.Zone"
+VM_CLASS_TYPE = "com.vmware.vcenter.namespace_management.VirtualMachineClass"
 # The Kubernetes labels of a guest cluster a topology manages (its value is the topology's name), and of a protected one.
 LABEL = "pacific.vsphere/topology"
 PROTECT_LABEL = "pacific.vsphere/protect"
@@ -82,6 +84,8 @@ class Marked:
     protected_namespaces: frozenset = field(default_factory=frozenset)
     zones: frozenset = field(default_factory=frozenset)
     protected_zones: frozenset = field(default_factory=frozenset)
+    vm_classes: frozenset = field(default_factory=frozenset)
+    protected_vm_classes: frozenset = field(default_factory=frozenset)
 
 
 class Marks:
@@ -121,6 +125,8 @@ class Marks:
             protected_namespaces=ids("protect", NAMESPACE_TYPE),
             zones=ids("owner", ZONE_TYPE),
             protected_zones=ids("protect", ZONE_TYPE),
+            vm_classes=ids("owner", VM_CLASS_TYPE),
+            protected_vm_classes=ids("protect", VM_CLASS_TYPE),
         )
 
     def mark(self, object_type, object_id, *, protect):

@@ -19,8 +19,8 @@ from typing import Optional
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError, NotFoundError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import changed_fields, plan_item
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog import VM_CLASS, VM_CLASSES_PATH, Catalog
 
-VM_CLASSES_PATH = "/api/vcenter/namespace-management/virtual-machine-classes"
 # VirtualMachineClasses.CreateSpec.id: a DNS label (RFC 1123), unique in the vCenter.
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_LABEL_RULE = "at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
@@ -49,6 +49,12 @@ class VmClassSpec:
 
     def validate(self):
         """Raise InvalidArgumentError, naming every option vCenter would refuse, before any request."""
+        problems = self.problems()
+        if problems:
+            raise InvalidArgumentError("; ".join(problems))
+
+    def problems(self):
+        """What vCenter would refuse, one ``option: why`` each (the topology prefixes them with the entry's key path)."""
         problems = []
         if not DNS_LABEL.match(self.name or ""):
             problems.append(f"name: {self.name!r} is not a VM class name: {DNS_LABEL_RULE}")
@@ -63,8 +69,7 @@ class VmClassSpec:
         for index, profile in enumerate(self.vgpu_profiles or ()):
             if not profile or not profile.strip():
                 problems.append(f"vgpu_profiles[{index}]: {profile!r} is empty: name an NVIDIA vGPU profile such as 'grid_t4-4q'")
-        if problems:
-            raise InvalidArgumentError("; ".join(problems))
+        return problems
 
 
 @dataclass(frozen=True)
@@ -108,15 +113,15 @@ class VmClass:
 
 
 class VmClasses:
-    """The VM classes of one vCenter, through a REST client."""
+    """The VM classes of one vCenter, through a REST client; listed through ``catalog``, whose list namespaces share."""
 
-    def __init__(self, rest):
+    def __init__(self, rest, *, catalog=None):
         self._rest = rest
+        self._catalog = catalog or Catalog(rest)
 
     def read_all(self):
-        """``{name: VmClass}``, from one list."""
-        listed = self._rest.get(VM_CLASSES_PATH, what="list the VM classes") or []
-        return {info["id"]: VmClass.from_info(info) for info in listed}
+        """``{name: VmClass}``, from one list (the catalog's, read once per run)."""
+        return {info["id"]: VmClass.from_info(info) for info in self._catalog.records(VM_CLASS)}
 
     @staticmethod
     def describe(vm_class):

@@ -65,6 +65,8 @@ class Kind:
 
     def __init__(self, context):
         self.context = context
+        # The plans of the kinds of the waves before this kind's (set by the planner): what a kind planned late may weigh.
+        self.earlier = {}
 
     def read_all(self, desired):
         """``{address: live}`` for every object of ``desired`` (a list of ``desired.Desired``)."""
@@ -81,6 +83,9 @@ class Kind:
     def apply(self, planned, phase):
         """Carry out ``planned`` (``phase`` graph.REMOVE or graph.PUT); return what the object is afterwards."""
         raise NotImplementedError
+
+    def prepare(self, desired):
+        """Before any kind is read: tell the run what this kind's objects of the file (``desired``) will make (nothing by default)."""
 
     def orphans(self, desired, planned):
         """Objects of this kind the topology's marks name but the file no longer does, as Desired to remove (none by default).

@@ -63,7 +63,7 @@ def test_kinds_filter_the_objects_and_the_document_is_left_as_it_was():
 
     assert [each.address for each in desired] == ["guest_cluster.team-a/tkc-a"]
     assert TOPOLOGY == before
-    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS) - {"zone"}  # the sample has no zones
+    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS) - {"zone", "vm_class"}  # the sample has no zones, nor VM classes
 
 
 def test_a_supervisor_on_three_zones_needs_its_zones_and_spherelet_on_each_zones_cluster():

@@ -431,3 +431,43 @@ def test_zones_on_vcenter_7_are_refused_naming_the_release():
 def test_a_zone_cluster_must_exist():
     problems = problems_of(zonal(lambda d: d["zones"][2].update(cluster="C9")), FakeRest8())
     assert "zones[2].cluster: cluster 'C9' not found (known: C1, C2, C3, C4)" in problems
+
+
+# -- VM classes ------------------------------------------------------------------------------
+
+WORKERS = {"name": "team-a-workers", "cpu_count": 2, "memory_mb": 4096}
+
+
+def with_workers(d):
+    """The document with a class of its own, bound to team-a and used by tkc-a's workers."""
+    d["vm_classes"] = [dict(WORKERS)]
+    d["supervisors"][0]["namespaces"][0]["vm_classes"].append("team-a-workers")
+    d["supervisors"][0]["namespaces"][0]["guest_clusters"][0]["node_pools"][0]["vm_class"] = "team-a-workers"
+
+
+def test_a_class_of_the_document_is_bound_and_used_without_vcenter_knowing_it_yet():
+    rest = FakeRest()
+    topology = validate(document(with_workers), rest)
+
+    assert topology["vm_classes"] == [dict(WORKERS, description="", vgpu_profiles=[], protect=False, adopt=False)]
+    assert rest.gets.count("/api/vcenter/namespace-management/virtual-machine-classes") == 1  # best-effort-small still checked
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d["vm_classes"][0].update(name="Team_Workers"), "vm_classes[0].name: 'Team_Workers' is not valid: lower-case letters"),
+        (lambda d: d["vm_classes"][0].update(cpu_count=0), "vm_classes[0].cpu_count: 0 is less than 1: give 1 to 2147483647"),
+        (lambda d: d["vm_classes"][0].update(memory_mb=2050), "vm_classes[0].memory_mb: 2050 is not a VM class memory: a multiple of 4 from 4 to 25165824"),
+        (lambda d: d["vm_classes"][0].update(memory_reservation=150), "vm_classes[0].memory_reservation: 150 is more than 100: give 0 to 100"),
+        (lambda d: d["vm_classes"][0].pop("memory_mb"), "vm_classes[0].memory_mb: required"),
+        (lambda d: d["vm_classes"].append(dict(WORKERS)), "vm_classes[1].name: VM class 'team-a-workers' is already defined at vm_classes[0].name"),
+    ],
+)
+def test_vm_class_problems_name_their_key_path(change, problem):
+    def changed(d):
+        with_workers(d)
+        change(d)
+
+    problems = problems_of(document(changed), FakeRest())
+    assert any(found.startswith(problem) for found in problems), problems

@@ -20,7 +20,7 @@ PLAN = Plan(
     items=(
         plan_item("namespace.C1/a", NAMESPACE, dict(NAMESPACE, cpu_limit=2000), ["cpu"]),
         plan_item("supervisor.C2", SUPERVISOR, dict(SUPERVISOR, service_cidr="10.200.0.0/23"), ["cidr"], forces=["service_cidr"]),
-        plan_item("guest_cluster.a/x", None, {"api": "tkc", "api_endpoint": KNOWN_AFTER_APPLY, "load_balancer": {"password": MASKED}}),
+        plan_item("guest_cluster.a/x", None, {"api": "tkc", "api_endpoint": KNOWN_AFTER_APPLY, "load_balancer": {"password": MASKED}, "labels": None}),
         plan_item("namespace.C1/b", {"cpu_limit": 1000}, None),
         plan_item("namespace.C1/c", {"cpu_limit": 1000}, {"cpu_limit": 1000}),
     )
@@ -35,6 +35,7 @@ def test_each_changed_object_has_its_block_with_only_what_changes():
     assert '-/+ supervisor "C2" {\n      ~ service_cidr = "10.96.0.0/23" -> "10.200.0.0/23" # forces replacement\n' in text
     assert "      + api_endpoint = (known after apply)" in text
     assert "      + load_balancer.password = (sensitive value)" in text
+    assert "labels" not in text  # unset on a new object: not shown
     assert '  # namespace.C1/b will be destroyed\n  - namespace "C1/b" {\n      - cpu_limit = 1000' in text
     assert "namespace.C1/c" not in text
     assert text.endswith("Plan: 2 to add, 1 to change, 2 to destroy.")
