@@ -162,3 +162,36 @@ def test_each_documented_namespace_field_checks_its_type(rest, full_namespace_sp
             response = rest.request("POST", INSTANCES, json=with_field(full_namespace_spec, path, remove=True))
             assert field_path(path) in error_fields(response), field_path(path)
     assert rest.get(INSTANCES) == []
+
+
+FULL_VM_CLASS_SPEC = {
+    "id": "reference-class", "cpu_count": 4, "cpu_reservation": 25, "memory_MB": 8192, "memory_reservation": 100,
+    "description": "every documented field",
+    "devices": {"vgpu_devices": [{"profile_name": "grid_t4-4q"}],
+                "dynamic_direct_path_IO_devices": [{"vendor_id": 4318, "device_id": 7864, "custom_label": "fpga"}]},
+}
+VM_CLASSES = f"{MANAGEMENT}/virtual-machine-classes"
+
+
+def test_documented_vm_class_spec_is_accepted_and_read_back(rest):  # noqa: F811
+    _assert_documented(FULL_VM_CLASS_SPEC, "VirtualMachineClasses.CreateSpec")
+    assert set(FULL_VM_CLASS_SPEC) == set(STRUCTURES["VirtualMachineClasses.CreateSpec"]["fields"])
+    rest.ok("POST", VM_CLASSES, json=FULL_VM_CLASS_SPEC)
+    info = rest.get(f"{VM_CLASSES}/reference-class")
+    assert {name: info[name] for name in FULL_VM_CLASS_SPEC} == FULL_VM_CLASS_SPEC
+    assert (info["namespaces"], info["vms"], info["config_status"], info["messages"]) == ([], [], "READY", [])
+    rest.ok("DELETE", f"{VM_CLASSES}/reference-class")
+
+
+def test_each_documented_vm_class_field_checks_its_type_and_presence(rest):  # noqa: F811
+    fields = list(documented_fields(FULL_VM_CLASS_SPEC, STRUCTURES, "VirtualMachineClasses.CreateSpec"))
+    for path, field in fields:
+        response = rest.request("POST", VM_CLASSES, json=with_field(FULL_VM_CLASS_SPEC, path, wrong_value(field)))
+        assert response.status_code == 400, f"{field_path(path)}: {response.status_code}"
+        assert field_path(path) in error_fields(response), field_path(path)
+        if field["required"]:
+            response = rest.request("POST", VM_CLASSES, json=with_field(FULL_VM_CLASS_SPEC, path, remove=True))
+            assert field_path(path) in error_fields(response), field_path(path)
+    response = rest.request("POST", VM_CLASSES, json={**FULL_VM_CLASS_SPEC, "memory_mb": 8192})  # the documented name is memory_MB
+    assert error_fields(response) == {"spec.memory_mb"}
+    assert rest.request("GET", f"{VM_CLASSES}/reference-class").status_code == 404

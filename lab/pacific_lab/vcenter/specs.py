@@ -173,6 +173,14 @@ NAMESPACE_SET = Struct("Instances.SetSpec", {
 })
 ACCESS_ROLE = Struct("Access.CreateSpec", {"role": Field(ROLE, required=True)})
 
+VM_CLASS_DEVICES = Struct("VirtualMachineClasses.VirtualDevices", {
+    "vgpu_devices": Field(ListOf(Struct("VirtualMachineClasses.VGPUDevice", {"profile_name": Field(Str(), required=True)}))),
+    "dynamic_direct_path_IO_devices": Field(ListOf(Struct("VirtualMachineClasses.DynamicDirectPathIODevice", {
+        "vendor_id": Field(Long(), required=True),
+        "device_id": Field(Long(), required=True),
+        "custom_label": Field(Str()),
+    }))),
+})
 VM_CLASS_CREATE = Struct("VirtualMachineClasses.CreateSpec", {
     "id": Field(Str(), required=True),
     "cpu_count": Field(Long(), required=True),
@@ -180,7 +188,7 @@ VM_CLASS_CREATE = Struct("VirtualMachineClasses.CreateSpec", {
     "memory_MB": Field(Long(), required=True),
     "memory_reservation": Field(Long()),
     "description": Field(Str()),
-    "devices": Field(Opaque()),
+    "devices": Field(VM_CLASS_DEVICES),
 })
 VM_CLASS_UPDATE = Struct("VirtualMachineClasses.UpdateSpec", {
     name: Field(field.type) for name, field in VM_CLASS_CREATE.fields.items() if name != "id"
