@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import requestlog
 from ..soap import SoapCall
 from . import cluster_facts, errors, inventory
+from .supervisor_services import ACTIVATED, DEACTIVATED
 
 log = logging.getLogger("pacific_lab.rest")
 
@@ -27,6 +28,7 @@ CATEGORY = "com.vmware.cis.tagging.Category"
 TAG = "com.vmware.cis.tagging.Tag"
 SUPERVISOR = "com.vmware.vcenter.namespace_management.supervisor.Supervisor"
 ZONE = "com.vmware.vcenter.consumption_domains.Zone"
+SUPERVISOR_SERVICE = "com.vmware.vcenter.namespace_management.SupervisorService"
 
 
 class Route(NamedTuple):
@@ -45,7 +47,31 @@ MANAGEMENT = "/api/vcenter/namespace-management"
 INSTANCES = "/api/vcenter/namespaces/instances"
 TAGGING = "/api/cis/tagging"
 ZONES = "/api/vcenter/consumption-domains/zones"
+SERVICES = f"{MANAGEMENT}/supervisor-services"
 ROUTES = (
+    # Supervisor Services registered from Carvel packages (vCenter 8.0; 7.0.3's formats are not simulated).
+    Route("GET", SERVICES, None, "namespace_management.supervisor_services.list", "list_supervisor_services", since_8=True),
+    Route("POST", SERVICES, None, "namespace_management.supervisor_services.create", "create_supervisor_service", since_8=True),
+    Route("GET", f"{SERVICES}/{{supervisor_service}}", None, "namespace_management.supervisor_services.get",
+          "get_supervisor_service", "supervisor_service", SUPERVISOR_SERVICE, since_8=True),
+    Route("DELETE", f"{SERVICES}/{{supervisor_service}}", None, "namespace_management.supervisor_services.delete",
+          "delete_supervisor_service", "supervisor_service", SUPERVISOR_SERVICE, since_8=True),
+    *(Route("POST", f"{SERVICES}/{{supervisor_service}}", action, f"namespace_management.supervisor_services.{action}",
+            f"{action}_supervisor_service", "supervisor_service", SUPERVISOR_SERVICE, since_8=True)
+      for action in ("activate", "deactivate")),
+    Route("GET", f"{SERVICES}/{{supervisor_service}}/versions", None, "namespace_management.supervisor_services.versions.list",
+          "list_supervisor_service_versions", "supervisor_service", SUPERVISOR_SERVICE, since_8=True),
+    Route("POST", f"{SERVICES}/{{supervisor_service}}/versions", None, "namespace_management.supervisor_services.versions.create",
+          "create_supervisor_service_version", "supervisor_service", SUPERVISOR_SERVICE, since_8=True),
+    Route("GET", f"{SERVICES}/{{supervisor_service}}/versions/{{version}}", None,
+          "namespace_management.supervisor_services.versions.get", "get_supervisor_service_version", "supervisor_service",
+          SUPERVISOR_SERVICE, since_8=True),
+    Route("DELETE", f"{SERVICES}/{{supervisor_service}}/versions/{{version}}", None,
+          "namespace_management.supervisor_services.versions.delete", "delete_supervisor_service_version", "supervisor_service",
+          SUPERVISOR_SERVICE, since_8=True),
+    *(Route("POST", f"{SERVICES}/{{supervisor_service}}/versions/{{version}}", action,
+            f"namespace_management.supervisor_services.versions.{action}", f"{action}_supervisor_service_version",
+            "supervisor_service", SUPERVISOR_SERVICE, since_8=True) for action in ("activate", "deactivate")),
     Route("GET", "/api/appliance/system/version", None, "appliance.system.version.get", "system_version"),
     Route("POST", "/api/session", None, "session.create", "create_session", public=True),
     Route("GET", "/api/session", None, "session.get", "get_session"),
@@ -340,6 +366,52 @@ class RestApp:
 
     def remove_zone_associations(self, call):
         return 200, self._service.zones.remove(call.params["zone"], call.body)
+
+    # --- Supervisor Services ----------------------------------------------------
+
+    def list_supervisor_services(self, call):
+        return 200, self._service.supervisor_services.list()
+
+    def create_supervisor_service(self, call):
+        self._service.supervisor_services.create(call.body)
+        return 204, None
+
+    def get_supervisor_service(self, call):
+        return 200, self._service.supervisor_services.get(call.params["supervisor_service"])
+
+    def delete_supervisor_service(self, call):
+        self._service.supervisor_services.delete(call.params["supervisor_service"])
+        return 204, None
+
+    def activate_supervisor_service(self, call):
+        self._service.supervisor_services.set_state(call.params["supervisor_service"], ACTIVATED)
+        return 204, None
+
+    def deactivate_supervisor_service(self, call):
+        self._service.supervisor_services.set_state(call.params["supervisor_service"], DEACTIVATED)
+        return 204, None
+
+    def list_supervisor_service_versions(self, call):
+        return 200, self._service.supervisor_services.list_versions(call.params["supervisor_service"])
+
+    def create_supervisor_service_version(self, call):
+        self._service.supervisor_services.create_version(call.params["supervisor_service"], call.body)
+        return 204, None
+
+    def get_supervisor_service_version(self, call):
+        return 200, self._service.supervisor_services.get_version(call.params["supervisor_service"], call.params["version"])
+
+    def delete_supervisor_service_version(self, call):
+        self._service.supervisor_services.delete_version(call.params["supervisor_service"], call.params["version"])
+        return 204, None
+
+    def activate_supervisor_service_version(self, call):
+        self._service.supervisor_services.set_version_state(call.params["supervisor_service"], call.params["version"], ACTIVATED)
+        return 204, None
+
+    def deactivate_supervisor_service_version(self, call):
+        self._service.supervisor_services.set_version_state(call.params["supervisor_service"], call.params["version"], DEACTIVATED)
+        return 204, None
 
     def list_vm_classes(self, call):
         return 200, self._service.catalog.list_vm_classes(self._service.namespaces.all())

@@ -15,6 +15,7 @@ from .sessions import SessionStore
 from .settings import Settings
 from .spherelet import newest_release
 from .store import Store
+from .supervisor_services import SupervisorServices
 from .supervisors import Supervisors
 from .tagging import Tagging
 from .vsphere import Vsphere
@@ -48,6 +49,7 @@ class VcenterService:
             zones=self.zones)
         self.namespaces = Namespaces(self.store, self.catalog, self.supervisors)
         self.tagging = Tagging(self.store)
+        self.supervisor_services = SupervisorServices(self.store)
         self.app = RestApp(self)
 
     def start(self, vcsim):

@@ -194,6 +194,18 @@ VM_CLASS_UPDATE = Struct("VirtualMachineClasses.UpdateSpec", {
     name: Field(field.type) for name, field in VM_CLASS_CREATE.fields.items() if name != "id"
 })
 
+# namespace_management.supervisor_services, vCenter 8.0 (lab/tests/reference/supervisor_services.json)
+SUPERVISOR_SERVICE_CREATE = Struct("SupervisorServices.CreateSpec", {
+    "carvel_spec": Field(Struct("SupervisorServices.CarvelCreateSpec", {
+        "version_spec": Field(Struct("SupervisorServices.Versions.CarvelCreateSpec", {"content": Field(Str(), required=True)}),
+                              required=True),
+    }), required=True),
+})
+SUPERVISOR_SERVICE_VERSION_CREATE = Struct("SupervisorServices.Versions.CreateSpec", {
+    "carvel_spec": Field(Struct("SupervisorServices.Versions.CarvelCreateSpec", {"content": Field(Str(), required=True)}),
+                         required=True),
+})
+
 # cis.tagging (lab/tests/reference/tagging.json)
 CARDINALITY = Enum("SINGLE", "MULTIPLE")
 CATEGORY_CREATE_SPEC = Struct("Category.CreateSpec", {
