@@ -4,11 +4,24 @@ and deleted in the order vCenter allows; malformed definitions refused naming th
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import pytest
 import yaml
-from rest_support import MANAGEMENT, control, documented_fields, error_fields, fast_lab, field_path, rest, with_field, wrong_value  # noqa: F401
+from rest_support import (  # noqa: F401 (fixtures)
+    MANAGEMENT,
+    clusters,
+    control,
+    documented_fields,
+    enable,
+    error_fields,
+    fast_lab,
+    field_path,
+    rest,
+    with_field,
+    wrong_value,
+)
 
 SERVICES = f"{MANAGEMENT}/supervisor-services"
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "supervisor_services.json").read_text())
@@ -26,6 +39,11 @@ def carvel(version, service=SERVICE, ref_name=None):
                   "template": {"spec": {"fetch": [{"imgpkgBundle": {"image": f"projects.registry.vmware.com/harbor:{version}"}}]}}}},
     ]
     return base64.b64encode(yaml.safe_dump_all(documents).encode()).decode()
+
+
+def _assert_documented(body, structure):
+    """The test's own body uses documented names only, so that it stands for the docs."""
+    assert set(body) <= set(STRUCTURES[structure]["fields"]), sorted(set(body) - set(STRUCTURES[structure]["fields"]))
 
 
 def create_spec(version="2.9.1"):
@@ -83,3 +101,57 @@ def test_the_create_spec_is_held_to_the_reference(rest):  # noqa: F811
     # 7.0.3's formats are not simulated: refused as fields the lab does not know.
     assert error_fields(rest.request("POST", SERVICES, json={"vsphere_spec": {"version_spec": {"content": "x"}}})) >= {"spec.vsphere_spec"}
     assert rest.get(SERVICES) == []
+
+
+def wait_for_service(rest, path, status, timeout=30):  # noqa: F811
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = rest.get(path)
+        if info["config_status"] == status:
+            return info
+        time.sleep(0.1)
+    raise AssertionError(f"{path} is {info['config_status']}, not {status}, after {timeout} s")
+
+
+def test_a_service_is_installed_upgraded_failed_and_removed_on_a_supervisor(rest, control):  # noqa: F811
+    cluster = clusters(rest)[0]["cluster"]
+    enable(rest, cluster)
+    rest.ok("POST", SERVICES, json=create_spec("2.9.1"))
+    rest.ok("POST", f"{SERVICES}/{SERVICE}/versions", json={"carvel_spec": {"content": carvel("2.10.0")}})
+    installed = f"{MANAGEMENT}/clusters/{cluster}/supervisor-services"
+    spec = {"supervisor_service": SERVICE, "version": "2.9.1", "yaml_service_config": "hostname: harbor.lab.local\n"}
+    _assert_documented(spec, "ClusterSupervisorServices.CreateSpec")
+
+    rest.ok("POST", installed, json=spec)
+    assert rest.get(installed) == [{"supervisor_service": SERVICE, "desired_version": "2.9.1", "config_status": "CONFIGURING"}]
+    assert rest.request("POST", installed, json=spec).json()["error_type"] == "ALREADY_EXISTS"
+    info = wait_for_service(rest, f"{installed}/{SERVICE}", "CONFIGURED")
+    assert set(info) <= set(STRUCTURES["ClusterSupervisorServices.Info"]["fields"])
+    assert (info["current_version"], info["service_namespace"], info["prefix"]) == ("2.9.1", f"svc-harbor-{cluster}", "harbor")
+    namespace = rest.get(f"/api/vcenter/namespaces/instances/svc-harbor-{cluster}")
+    assert (namespace["cluster"], namespace["config_status"]) == (cluster, "RUNNING")
+
+    rest.ok("PATCH", f"{installed}/{SERVICE}", json={"version": "2.10.0"})
+    assert rest.get(f"{installed}/{SERVICE}")["config_status"] == "CONFIGURING"
+    assert wait_for_service(rest, f"{installed}/{SERVICE}", "CONFIGURED")["current_version"] == "2.10.0"
+
+    # A failing configuration ends in ERROR with its message; the service keeps the version it ran.
+    fault = control.call("POST", "/faults", {"kind": "service", "service": SERVICE, "error": "harbor-core: ImagePullBackOff", "count": 1})
+    rest.ok("PATCH", f"{installed}/{SERVICE}", json={"yaml_service_config": "hostname: registry.lab.local\n"})
+    failed = wait_for_service(rest, f"{installed}/{SERVICE}", "ERROR")
+    assert failed["current_version"] == "2.10.0"
+    assert failed["messages"][0]["details"]["default_message"] == f"Failed to configure Supervisor Service {SERVICE}: harbor-core: ImagePullBackOff"
+    assert [each for each in control.call("GET", "/faults") if each["id"] == fault["id"]][0]["remaining"] == 0
+
+    rest.ok("POST", f"{SERVICES}/{SERVICE}/versions/2.9.1", params={"action": "deactivate"})
+    refused = rest.request("PATCH", f"{installed}/{SERVICE}", json={"version": "2.9.1"})
+    assert error_fields(refused) == {"spec.version"}
+
+    rest.ok("DELETE", f"{installed}/{SERVICE}")
+    assert rest.get(f"{installed}/{SERVICE}")["config_status"] == "REMOVING"
+    deadline = time.monotonic() + 30
+    while rest.request("GET", f"{installed}/{SERVICE}").status_code != 404:
+        assert time.monotonic() < deadline, "the service was not removed"
+        time.sleep(0.1)
+    assert rest.request("GET", f"/api/vcenter/namespaces/instances/svc-harbor-{cluster}").status_code == 404
+    assert rest.get(installed) == []

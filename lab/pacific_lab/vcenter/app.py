@@ -59,6 +59,15 @@ ROUTES = (
     *(Route("POST", f"{SERVICES}/{{supervisor_service}}", action, f"namespace_management.supervisor_services.{action}",
             f"{action}_supervisor_service", "supervisor_service", SUPERVISOR_SERVICE, since_8=True)
       for action in ("activate", "deactivate")),
+    Route("GET", f"{MANAGEMENT}/clusters/{{cluster}}/supervisor-services", None,
+          "namespace_management.supervisor_services.cluster_supervisor_services.list", "list_cluster_supervisor_services",
+          "cluster", CLUSTER, since_8=True),
+    Route("POST", f"{MANAGEMENT}/clusters/{{cluster}}/supervisor-services", None,
+          "namespace_management.supervisor_services.cluster_supervisor_services.create", "create_cluster_supervisor_service",
+          "cluster", CLUSTER, since_8=True),
+    *(Route(method, f"{MANAGEMENT}/clusters/{{cluster}}/supervisor-services/{{supervisor_service}}", None,
+            f"namespace_management.supervisor_services.cluster_supervisor_services.{name}", f"{name}_cluster_supervisor_service",
+            "cluster", CLUSTER, since_8=True) for method, name in (("GET", "get"), ("PATCH", "update"), ("DELETE", "delete"))),
     Route("GET", f"{SERVICES}/{{supervisor_service}}/versions", None, "namespace_management.supervisor_services.versions.list",
           "list_supervisor_service_versions", "supervisor_service", SUPERVISOR_SERVICE, since_8=True),
     Route("POST", f"{SERVICES}/{{supervisor_service}}/versions", None, "namespace_management.supervisor_services.versions.create",
@@ -411,6 +420,24 @@ class RestApp:
 
     def deactivate_supervisor_service_version(self, call):
         self._service.supervisor_services.set_version_state(call.params["supervisor_service"], call.params["version"], DEACTIVATED)
+        return 204, None
+
+    def list_cluster_supervisor_services(self, call):
+        return 200, self._service.cluster_services.list(call.params["cluster"])
+
+    def create_cluster_supervisor_service(self, call):
+        self._service.cluster_services.create(call.params["cluster"], call.body)
+        return 204, None
+
+    def get_cluster_supervisor_service(self, call):
+        return 200, self._service.cluster_services.get(call.params["cluster"], call.params["supervisor_service"])
+
+    def update_cluster_supervisor_service(self, call):
+        self._service.cluster_services.update(call.params["cluster"], call.params["supervisor_service"], call.body)
+        return 204, None
+
+    def delete_cluster_supervisor_service(self, call):
+        self._service.cluster_services.delete(call.params["cluster"], call.params["supervisor_service"])
         return 204, None
 
     def list_vm_classes(self, call):

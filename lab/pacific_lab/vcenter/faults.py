@@ -11,6 +11,8 @@ retries, waits and re-logins are exercised against something that fails.
 - task: vcsim tasks of one operation (e.g. `InstallHostPatchV2_Task`) end in
   error with a message, or take `delay` simulated seconds longer. vcsim
   applies these (lab/vcsim/taskfaults.go); the lab keeps its copy in step.
+- service: the installs and upgrades of a Supervisor Service (its identifier,
+  or a glob) end in ERROR with a message, optionally only `count` times.
 - session_expiry: ends the REST sessions and/or the vim25 sessions clients
   hold now (not a standing fault: it acts once).
 """
@@ -47,6 +49,7 @@ class Faults:
         self._transient = []
         self._seeded = {}  # fault id -> its own Random, for faults given a seed
         self._tasks = []
+        self._services = []
         self._vim25_sessions = set()  # session keys the front door has seen handed out
         self._ended_vim25_sessions = set()  # keys ended by a forced expiry
         self._vcsim_url = None  # base URL of vcsim's /lab/ hooks
@@ -66,6 +69,7 @@ class Faults:
             self._transient.clear()
             self._seeded.clear()
             self._tasks.clear()
+            self._services.clear()
         self._push_task_faults()
 
     # --- control API ----------------------------------------------------------
@@ -92,20 +96,30 @@ class Faults:
                 self._tasks.append(fault)
             self._push_task_faults()
             return fault
-        raise FaultError("kind must be one of transient, task, session_expiry")
+        if kind == "service":
+            _only_keys(spec, "kind", "service", "error", "count")
+            if not isinstance(spec.get("error"), str) or not spec["error"]:
+                raise FaultError("error must be a non-empty message")
+            fault = {"kind": "service", "service": _glob(spec.get("service")), "error": spec["error"], "remaining": _count(spec)}
+            with self._lock:
+                fault["id"] = f"fault-{next(self._ids)}"
+                self._services.append(fault)
+            return fault
+        raise FaultError("kind must be one of transient, task, service, session_expiry")
 
     def list(self):
         self._refresh_task_counts()
         with self._lock:
-            return [dict(fault) for fault in self._transient + self._tasks]
+            return [dict(fault) for fault in self._transient + self._tasks + self._services]
 
     def remove(self, fault_id):
         with self._lock:
-            before = len(self._transient) + len(self._tasks)
+            before = len(self._transient) + len(self._tasks) + len(self._services)
             self._transient = [fault for fault in self._transient if fault["id"] != fault_id]
             self._seeded.pop(fault_id, None)
             self._tasks = [fault for fault in self._tasks if fault["id"] != fault_id]
-            found = len(self._transient) + len(self._tasks) < before
+            self._services = [fault for fault in self._services if fault["id"] != fault_id]
+            found = len(self._transient) + len(self._tasks) + len(self._services) < before
         if found:
             self._push_task_faults()
         return found
@@ -131,6 +145,16 @@ class Faults:
                 if fault["remaining"] is not None:
                     fault["remaining"] -= 1
                 return fault["response"]
+        return None
+
+    def service_error(self, service_id):
+        """The message an install or upgrade of Supervisor Service `service_id` fails with, or None."""
+        with self._lock:
+            for fault in self._services:
+                if fault["remaining"] != 0 and fnmatch.fnmatchcase(service_id, fault["service"]):
+                    if fault["remaining"] is not None:
+                        fault["remaining"] -= 1
+                    return fault["error"]
         return None
 
     def saw_vim25_cookie(self, set_cookie):

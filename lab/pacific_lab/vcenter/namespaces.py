@@ -66,6 +66,17 @@ class Namespaces:
                 self._vsphere.create_resource_pool(cluster.resourcePool, name, *_limits(doc["resource_spec"], share))
             self._store.put(NAMESPACE, name, doc)
 
+    def create_service_namespace(self, cluster_id, name, description):
+        """The namespace a Supervisor Service runs in, made by vCenter itself (no limits, access or VM Service)."""
+        with self._lock:
+            if self._store.get(NAMESPACE, name) is not None:
+                raise errors.already_exists(f"Namespace {name} already exists.", name)
+            doc = {"namespace": name, "cluster": cluster_id, "config_status": "RUNNING", "messages": [],
+                   **self._fields({"description": description}, cluster_id)}
+            for cluster, share in self._clusters(doc):
+                self._vsphere.create_resource_pool(cluster.resourcePool, name, *_limits(doc["resource_spec"], share))
+            self._store.put(NAMESPACE, name, doc)
+
     def update(self, name, spec):
         """PATCH: the fields given replace the current ones; resource_spec fields merge
         (`<field>_unset: true` removes a limit)."""

@@ -9,6 +9,7 @@ from . import errors, inventory
 from .app import RestApp
 from .catalog import Catalog
 from .clock import SimulatedClock
+from .cluster_services import ClusterServices
 from .faults import Faults
 from .namespaces import Namespaces
 from .sessions import SessionStore
@@ -45,11 +46,13 @@ class VcenterService:
                       if release.supervisors_api else None)
         self.supervisors = Supervisors(
             self.store, self.catalog, self.settings, SimulatedClock(self.settings, self._stop),
-            newest_release(depot_dir, depot_urls), namespaces_of=lambda cluster: self.namespaces.remove_cluster(cluster),
+            newest_release(depot_dir, depot_urls), namespaces_of=self._remove_namespaces,
             zones=self.zones)
         self.namespaces = Namespaces(self.store, self.catalog, self.supervisors)
         self.tagging = Tagging(self.store)
         self.supervisor_services = SupervisorServices(self.store)
+        self.cluster_services = ClusterServices(self.store, self.supervisor_services, self.supervisors, self.namespaces, self.settings,
+                                                SimulatedClock(self.settings, self._stop), self.faults)
         self.app = RestApp(self)
 
     def start(self, vcsim):
@@ -57,6 +60,7 @@ class VcenterService:
         self._bind(vcsim)
         self.namespaces.rebuild()
         self.supervisors.resume()
+        self.cluster_services.resume()
 
     def reset(self, vcsim):
         """Back to the initial state with a fresh vcsim: no Supervisors, namespaces, faults or sessions."""
@@ -97,9 +101,15 @@ class VcenterService:
         self.namespaces.bind(self._vsphere)
         self.faults.bind(vcsim.url.removesuffix("/sdk"), self._vsphere)
 
+    def _remove_namespaces(self, cluster_id):
+        """A Supervisor is being disabled: its namespaces go, and the Supervisor Services in them."""
+        self.cluster_services.remove_cluster(cluster_id)
+        self.namespaces.remove_cluster(cluster_id)
+
     def _stop_workers(self):
         self._stop.set()
         self.supervisors.join(WORKER_JOIN_TIMEOUT)
+        self.cluster_services.join(WORKER_JOIN_TIMEOUT)
         self._stop.clear()
 
     def _record_wcp_call(self, operation, target, target_type, status):

@@ -18,6 +18,8 @@ KNOBS = {
     "supervisor_resize_seconds": ("LAB_SUPERVISOR_RESIZE_SECONDS", 300.0, 0.0),
     # A Supervisor upgrade: each of the three control-plane VMs is replaced in a third of it.
     "supervisor_upgrade_seconds": ("LAB_SUPERVISOR_UPGRADE_SECONDS", 900.0, 0.0),
+    # Installing, upgrading or removing a Supervisor Service on a Supervisor.
+    "supervisor_service_seconds": ("LAB_SUPERVISOR_SERVICE_SECONDS", 120.0, 0.0),
     # Real seconds, the Supervisors' API servers: changes kept for watches (etcd's compaction interval), and
     # between the bookmarks of a watch that asks for them.
     "watch_history_seconds": ("LAB_WATCH_HISTORY_SECONDS", 300.0, 0.0),

@@ -206,6 +206,18 @@ SUPERVISOR_SERVICE_VERSION_CREATE = Struct("SupervisorServices.Versions.CreateSp
                          required=True),
 })
 
+CLUSTER_SERVICE_CREATE = Struct("SupervisorServices.ClusterSupervisorServices.CreateSpec", {
+    "supervisor_service": Field(Str(), required=True),
+    "version": Field(Str(), required=True),
+    "service_config": Field(Opaque()),
+    "yaml_service_config": Field(Str()),
+})
+CLUSTER_SERVICE_UPDATE = Struct("SupervisorServices.ClusterSupervisorServices.UpdateSpec", {
+    "version": Field(Str()),
+    "service_config": Field(Opaque()),
+    "yaml_service_config": Field(Str()),
+})
+
 # cis.tagging (lab/tests/reference/tagging.json)
 CARDINALITY = Enum("SINGLE", "MULTIPLE")
 CATEGORY_CREATE_SPEC = Struct("Category.CreateSpec", {

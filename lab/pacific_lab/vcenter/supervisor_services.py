@@ -131,6 +131,12 @@ class SupervisorServices:
         del service["versions"][version]
         self._store.put(SERVICE, service_id, service)
 
+    def require_activated(self, service_id, version):
+        """Raise unless the service and its version are ACTIVATED: what a Supervisor may install (ClusterSupervisorServices.CreateSpec)."""
+        service = self._existing(service_id)
+        if service["state"] != ACTIVATED or self._existing_version(service, version)["state"] != ACTIVATED:
+            raise errors.invalid_fields([("spec.version", f"version {version} of Supervisor Service {service_id} is not ACTIVATED")])
+
     def _existing(self, service_id):
         service = self._store.get(SERVICE, service_id)
         if service is None:
