@@ -24,6 +24,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cl
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import FIELDS as VM_CLASS_FIELDS
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import VmClassSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZoneSpec
 
@@ -150,7 +151,7 @@ def vm_class_spec(vm_class, state=PRESENT):
     """A topology VM class in the words of the vm_class module; removing it is refused while something outside the plan uses it."""
     if state == ABSENT:
         return VmClassSpec(name=vm_class["name"], state="absent")
-    fields = {key: vm_class.get(key) for key in ("cpu_count", "memory_mb", "cpu_reservation", "memory_reservation", "description")}
+    fields = {key: vm_class.get(key) for key in VM_CLASS_FIELDS if key != "vgpu_profiles"}
     return VmClassSpec(name=vm_class["name"], vgpu_profiles=tuple(vm_class.get("vgpu_profiles") or ()), **fields)
 
 
