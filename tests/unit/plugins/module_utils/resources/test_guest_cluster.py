@@ -16,6 +16,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.errors import Inva
 from ansible_collections.pacific.vsphere.plugins.module_utils.managed_fields import tracked
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster import GuestClusterFailed, GuestClusters
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import GuestClusterSpec
+from ansible_collections.pacific.vsphere.tests.unit.plugins.module_utils.resources.fake_clock import Clock
 
 RELEASES = [
     {
@@ -108,17 +109,6 @@ class FakeSupervisor:
     def _check(self, namespace):
         if namespace in self.denied_namespaces:
             raise UnauthorizedError(f"Failed to read in namespace '{namespace}': permission denied (403)")
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import json
 import pytest
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import AlreadyExistsError, ConnectionFailure, NotFoundError, PacificError
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.platform_lock import LockHeld, LockInfo, PlatformLock
+from ansible_collections.pacific.vsphere.tests.unit.plugins.module_utils.resources.fake_clock import Clock
 
 
 class Tagging:
@@ -39,17 +40,6 @@ class Tagging:
     def delete(self, path, *, what=None):
         self.calls.append(("DELETE", path))
         self.tags.pop(path.rsplit("/", 1)[1], None)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def lock(tagging, clock=None, alive=lambda pid: True):
