@@ -45,7 +45,7 @@ PER_SUPERVISOR_PLAN_REQUESTS = 3  # its Workload Management state, its connected
 ZONAL_PLAN_REQUESTS = 3  # with zones: the vCenter version, the list of zones, the Supervisors' summaries
 
 
-def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0, versions=False):
+def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0, versions=False, services=0, installs=0):
     """The requests of a no-change ``pacific plan``: the floor vSphere's APIs allow.
 
     One read of installed VIBs per host and one GET per namespace (neither
@@ -55,11 +55,17 @@ def no_change_plan_budget(hosts, namespaces, holding, supervisors, zones=0, vers
     list of zones and one read of clusters per zone (the list names none),
     the Supervisors' summaries and one topology per Supervisor (a summary
     names no cluster). With a Supervisor version in the document
-    (``versions``), one list of the Supervisors' versions. The tests hold
+    (``versions``), one list of the Supervisors' versions. Per Supervisor
+    Service the document names (``services``), its registration and the list
+    of its versions (no list carries the versions), and per Supervisor and
+    service it registers (``installs``) one read of that service there (its
+    install, or the check that none was left behind); the vCenter version is
+    read for them when zones did not read it. The tests hold
     plans to it; `make bench` shows it beside each measured plan.
     """
     zonal = ZONAL_PLAN_REQUESTS + zones + supervisors if zones else 0
-    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS + zonal + int(versions)
+    service_reads = 2 * services + installs + (1 if services and not zones else 0)
+    return hosts + namespaces + holding + PER_SUPERVISOR_PLAN_REQUESTS * supervisors + FIXED_PLAN_REQUESTS + zonal + int(versions) + service_reads
 
 
 def control_url(run_dir):

@@ -3,8 +3,9 @@
 """The topology document: the whole platform in one description, its schema, and its validation.
 
 One document says what should exist: the vCenter to talk to, the vSphere
-Zones (vCenter 8), the VM classes offered to namespaces and, per Supervisor, its cluster or zones, the Spherelet VIB, the control plane, the Workload
-Management settings, and the namespaces with their guest clusters. The roles
+Zones (vCenter 8), the VM classes offered to namespaces, the Supervisor Services registered (vCenter 8) and, per Supervisor,
+its cluster or zones, the Spherelet VIB, the control plane, the Workload Management settings, the services it runs, and the
+namespaces with their guest clusters. The roles
 and the ``pacific`` command read the same document.
 
 ``SCHEMA`` is written once, in JSON Schema (the subset ``_Structure``
@@ -48,6 +49,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.catalog 
 # The Workload Management checks are the workload_management module's own; its
 # cross-option check is reused as is, so both front ends say the same.
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.enable_api import zones_unsupported
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_service import read_definitions, services_unsupported, version_order
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION as SUPERVISOR_VERSION
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_software import VERSION_RULE as SUPERVISOR_VERSION_RULE
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SETTINGS, at_option, placement_problems, zone_count_problem
@@ -277,6 +279,29 @@ VM_CLASS_ENTRY = _object(
     },
     ["name", "cpu_count", "memory_mb"],
 )
+# A Supervisor Service registered in vCenter (vCenter 8): the Carvel package definitions of its versions, as its vendor ships them.
+SUPERVISOR_SERVICE_ENTRY = _object(
+    {
+        "name": _string(description="The service's identifier, the name of its definitions' PackageMetadata (harbor.tanzu.vmware.com)."),
+        "definitions": _list_of(
+            _string(), minItems=1, description="The YAML text of each version's definition (a PackageMetadata and a Package), e.g. a block scalar."
+        ),
+        "protect": _PROTECT,
+        "adopt": _ADOPT,
+    },
+    ["name", "definitions"],
+)
+# A Supervisor Service installed on this Supervisor: the version it runs and its configuration values.
+SERVICE = _object(
+    {
+        "name": _string(),
+        "version": _string(),
+        "values": {"type": "object", "description": "The service's configuration values, as its vendor documents them (no secrets: see secret_values)."},
+        "secret_values": {"type": "object", "additionalProperties": _SECRET, "description": "Values that are secrets, each a reference, merged into values."},
+        "wait_timeout": {**_WAIT_TIMEOUT, "default": 600},
+    },
+    ["name", "version"],
+)
 SUPERVISOR = _object(
     {
         "cluster": _string(),
@@ -285,6 +310,7 @@ SUPERVISOR = _object(
         "spherelet": SPHERELET,
         "control_plane": CONTROL_PLANE,
         "workload_management": WORKLOAD_MANAGEMENT,
+        "services": _list_of(SERVICE, default=[]),
         "namespaces": _list_of(NAMESPACE, default=[]),
         "protect": _PROTECT,
         "adopt": _ADOPT,
@@ -300,6 +326,7 @@ SCHEMA = {
             "vcenter": VCENTER,
             "zones": _list_of(ZONE, default=[]),
             "vm_classes": _list_of(VM_CLASS_ENTRY, default=[]),
+            "supervisor_services": _list_of(SUPERVISOR_SERVICE_ENTRY, default=[]),
             "supervisors": _list_of(SUPERVISOR, minItems=1),
         },
         ["supervisors"],
@@ -365,13 +392,19 @@ def guest_clusters(topology):
 
 
 def secret_references(topology):
-    """Where the document refers to a password: ``{"path", "env"}`` or ``{"path", "var"}``, for whoever runs it to resolve."""
+    """Where the document refers to a secret (a password, a service's secret value): ``{"path", "env"}`` or ``{"path", "var"}``.
+
+    Whoever runs the document resolves them.
+    """
     references = []
     if "password" in topology.get("vcenter", {}):
         references.append({"path": "vcenter.password", **topology["vcenter"]["password"]})
     for index, supervisor in enumerate(topology["supervisors"]):
         path = _at(_at("supervisors", index), "workload_management.load_balancer.password")
         references.append({"path": path, **supervisor["workload_management"]["load_balancer"]["password"]})
+        for sv_index, service in enumerate(supervisor["services"]):
+            sv_path = _at(_at(_at("supervisors", index), "services"), sv_index)
+            references += [{"path": _at(sv_path, f"secret_values.{key}"), **ref} for key, ref in (service.get("secret_values") or {}).items()]
     return references
 
 
@@ -437,6 +470,8 @@ class _Structure:
                 result[key] = self.check(properties[key], item, _at(path, key))
             elif isinstance(extra, dict):
                 result[key] = self.check(extra, item, _at(path, key))
+            elif extra is True:
+                result[key] = copy.deepcopy(item)  # free-form (a service's values): kept as given
             elif extra is False:
                 self._problem(_at(path, key), f"unknown key (known: {', '.join(properties)})")
         # A key given as null is reported by its type check already.
@@ -549,14 +584,40 @@ def value_problems(topology):
         path = _at("vm_classes", index)
         defined.once(("vm class", vm_class["name"]), _at(path, "name"), f"VM class '{vm_class['name']}'", "names are unique in a vCenter")
         problems += [_at(path, problem) for problem in vm_class_spec(vm_class).problems()]
+    service_versions = {}
+    for index, service in enumerate(topology["supervisor_services"]):
+        path = _at("supervisor_services", index)
+        defined.once(("supervisor service", service["name"]), _at(path, "name"), f"Supervisor Service '{service['name']}'")
+        versions, found = read_definitions(service["name"], service["definitions"], _at(path, "definitions"))
+        service_versions[service["name"]] = list(versions)
+        problems += found
     for index, supervisor in enumerate(topology["supervisors"]):
         path = _at("supervisors", index)
         defined.once(("cluster", supervisor["cluster"]), _at(path, "cluster"), f"a Supervisor on cluster '{supervisor['cluster']}'")
         problems += _supervisor_problems(supervisor, path)
+        problems += _service_problems(supervisor["services"], _at(path, "services"), service_versions)
         for ns_index, namespace in enumerate(supervisor["namespaces"]):
             ns_path = _at(_at(path, "namespaces"), ns_index)
             defined.once(("namespace", namespace["name"]), _at(ns_path, "name"), f"namespace '{namespace['name']}'", "names are unique in a vCenter")
             problems += _namespace_problems(namespace, ns_path)
+    return problems
+
+
+def _service_problems(services, path, service_versions):
+    """A Supervisor's services: once each, a version the document defines (when it registers the service), values or secret_values per key."""
+    problems = []
+    defined = _Definitions(problems)
+    for index, service in enumerate(services):
+        where = _at(path, index)
+        defined.once(service["name"], _at(where, "name"), f"Supervisor Service '{service['name']}'", "a Supervisor runs one version of a service")
+        versions = service_versions.get(service["name"])
+        if versions is not None and service["version"] not in versions:
+            problems.append(
+                f"{_at(where, 'version')}: '{service['version']}' is not a version of Supervisor Service '{service['name']}'"
+                f" (its definitions in supervisor_services: {', '.join(sorted(versions, key=version_order))})"
+            )
+        both = sorted(set(service.get("values") or ()) & set(service.get("secret_values") or ()))
+        problems += [f"{_at(where, f'secret_values.{key}')}: also given in values: give each value once" for key in both]
     return problems
 
 
@@ -719,9 +780,17 @@ def _references(topology):
 
 
 def _zone_release_problems(topology, rest):
-    """vSphere Zones need vCenter 8 (one request, only when the document has zones)."""
+    """vSphere Zones and Supervisor Services need vCenter 8 (one request, only when the document has either)."""
+    problems = []
     refusal = zones_unsupported(rest.vcenter_version()) if topology["zones"] else None
-    return [f"zones: {refusal}: run each Supervisor on a cluster"] if refusal else []
+    if refusal:
+        problems.append(f"zones: {refusal}: run each Supervisor on a cluster")
+    uses = ["supervisor_services"] if topology["supervisor_services"] else []
+    uses += [_at(_at("supervisors", index), "services") for index, supervisor in enumerate(topology["supervisors"]) if supervisor["services"]]
+    refusal = services_unsupported(rest.vcenter_version()) if uses else None
+    if refusal:
+        problems.append(f"{uses[0]}: {refusal}")
+    return problems
 
 
 def _cluster_problems(topology, rest, catalog, *, enabling=True):

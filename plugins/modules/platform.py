@@ -11,8 +11,9 @@ short_description: Build, keep or remove the whole platform of a topology, or so
 version_added: 0.2.0
 description:
   - Runs the engine of the collection over a topology document, as the C(pacific) command does. It plans every object
-    of the kinds asked for (vSphere Zones, VM classes, Spherelet on the hosts of each Supervisor cluster, Workload
-    Management, the control-plane anti-affinity rule, namespaces, guest clusters), then applies the plan in dependency
+    of the kinds asked for (vSphere Zones, VM classes, Supervisor Services registered in vCenter, Spherelet on the
+    hosts of each Supervisor cluster, Workload Management, the control-plane anti-affinity rule, the services each
+    Supervisor runs, namespaces, guest clusters), then applies the plan in dependency
     order, independent objects at the same time.
   - One vim25 session, one REST session and one login per Supervisor serve the whole task, and each kind is read at
     once (one list per kind, plus the reads vSphere has no bulk call for, such as the VIBs of each host).
@@ -42,8 +43,8 @@ options:
       - An object whose parent is of a kind left out is planned against what is live.
     type: list
     elements: str
-    choices: [zone, vm_class, spherelet, supervisor, control_plane, namespace, guest_cluster]
-    default: [zone, vm_class, spherelet, supervisor, control_plane, namespace, guest_cluster]
+    choices: [zone, vm_class, supervisor_service, spherelet, supervisor, control_plane, service, namespace, guest_cluster]
+    default: [zone, vm_class, supervisor_service, spherelet, supervisor, control_plane, service, namespace, guest_cluster]
   state:
     description:
       - V(present) builds the objects of the topology and keeps them as it says.

@@ -135,6 +135,7 @@ problems:
 
 from ansible_collections.pacific.vsphere.plugins.module_utils.clients.rest import REQUESTS_LIBRARY, RestClient
 from ansible_collections.pacific.vsphere.plugins.module_utils.connection_spec import vcenter_argument_spec
+from ansible_collections.pacific.vsphere.plugins.module_utils.manifests import YAML_LIBRARY
 from ansible_collections.pacific.vsphere.plugins.module_utils.module_runner import run_module
 from ansible_collections.pacific.vsphere.plugins.module_utils.topology import guest_clusters, namespaces, secret_references, validate
 
@@ -159,7 +160,7 @@ def work(run):
 
 
 def main():
-    run_module(argument_spec(), work, libraries=[REQUESTS_LIBRARY], failure_defaults={"problems": []})
+    run_module(argument_spec(), work, libraries=[REQUESTS_LIBRARY, YAML_LIBRARY], failure_defaults={"problems": []})
 
 
 if __name__ == "__main__":

@@ -162,7 +162,8 @@ def supervisor_virtual_machine_objects():
 
 def assert_example_platform_complete():
     """The example platform, whole and once: 3 control-plane VMs per Supervisor (DC0_C0's under 1 rule, the zonal one's
-    one per zone cluster), each guest cluster and namespace once, no host in maintenance."""
+    one per zone cluster), each guest cluster and namespace once, Harbor once on DC0_C0 (CONFIGURED, in its service namespace),
+    no host in maintenance."""
     inventory = vsphere_inventory()
     supervisor_vms = [vm for vm in inventory["vms"] if vm[1].startswith("SupervisorControlPlaneVM")]
     assert len(supervisor_vms) == len(set(supervisor_vms)) == 6, supervisor_vms
@@ -176,5 +177,9 @@ def assert_example_platform_complete():
     assert inventory["namespace_vms"] == objects, f"guest VMs in vcsim {inventory['namespace_vms']}, VirtualMachine objects {objects}"
     assert "has no VirtualMachine object" not in (RUN_DIR / "lab.log").read_text(), "the VM Operator found a VM no object claims (lab.log)"
     assert inventory["in_maintenance"] == [], f"hosts in maintenance mode: {inventory['in_maintenance']}"
-    names = [each["namespace"] for each in VcenterRest().ok("GET", "/api/vcenter/namespaces/instances")]
-    assert sorted(names) == ["platform", "team-a", "team-b"]
+    rest = VcenterRest()
+    names = [each["namespace"] for each in rest.ok("GET", "/api/vcenter/namespaces/instances")]
+    cluster = next(each["cluster"] for each in rest.ok("GET", "/api/vcenter/cluster") if each["name"] == "DC0_C0")
+    harbor = rest.ok("GET", f"/api/vcenter/namespace-management/clusters/{cluster}/supervisor-services/harbor.tanzu.vmware.com")
+    assert (harbor["config_status"], harbor["current_version"]) == ("CONFIGURED", "2.9.1"), harbor
+    assert sorted(names) == sorted(["platform", "team-a", "team-b", harbor["service_namespace"]]), names

@@ -6,12 +6,17 @@ import yaml
 from pacific_support import TOPOLOGY, VcenterRest, mutates, no_change_plan_budget, pacific, secrets, topology_with
 
 VM_CLASSES = "/api/vcenter/namespace-management/virtual-machine-classes"
+SERVICES = "/api/vcenter/namespace-management/supervisor-services"
 
 
 def test_a_plan_of_an_empty_lab_lists_everything_to_add(built):
     plan_output, _ = built
 
-    assert "Plan: 16 to add, 0 to change, 0 to destroy." in plan_output
+    assert "Plan: 18 to add, 0 to change, 0 to destroy." in plan_output
+    assert '+ supervisor_service "harbor.tanzu.vmware.com" {\n      + versions = ["2.9.1"]\n    }' in plan_output
+    # Installed on a Supervisor this run enables: its admin password (a secret value) never shown.
+    assert ('+ service "DC0_C0/harbor.tanzu.vmware.com" {\n      + config_status = (known after apply)\n      + values = (sensitive value)\n'
+            '      + version = "2.9.1"\n    }') in plan_output
     assert '+ vm_class "team-a-workers" {\n      + cpu_count = 2\n      + description = "Team A\'s guest cluster workers"\n' in plan_output
     assert "# supervisor.DC0_C0 will be created" in plan_output
     assert "+ guest_cluster \"team-a/tkc-a\" {" in plan_output
@@ -24,7 +29,12 @@ def test_apply_reports_progress_and_its_summary(built):
 
     assert "supervisor.DC0_C0: Creating..." in output
     assert "supervisor.DC0_C0: Creation complete after" in output
-    assert output.rstrip().endswith("Apply complete! Resources: 16 added, 0 changed, 0 destroyed.")
+    assert output.rstrip().endswith("Apply complete! Resources: 18 added, 0 changed, 0 destroyed.")
+    # The service after its Supervisor runs and after its registration.
+    lines = output.splitlines()
+    installing = lines.index("service.DC0_C0/harbor.tanzu.vmware.com: Creating...")
+    assert any(line.startswith("supervisor.DC0_C0: Creation complete") for line in lines[:installing])
+    assert any(line.startswith("supervisor_service.harbor.tanzu.vmware.com: Creation complete") for line in lines[:installing])
 
 
 def test_vcenter_8_enables_the_supervisors_through_the_supervisors_api(built):
@@ -59,8 +69,8 @@ def test_a_second_plan_changes_nothing_with_reads_only_and_one_login_per_endpoin
     logins = [call["operation"] for call in calls if call.get("operation") in ("session.create", "Login", "login")]
     assert sorted(logins) == ["Login", "login", "login", "session.create"]
     # 12 hosts, 3 namespaces, 2 of them with guest clusters, 2 Supervisors, one on 3 zones (4 zones in all: vCenter 8
-    # made one for DC0_C0's Supervisor), DC0_C0's version
-    assert len(calls) <= no_change_plan_budget(hosts=12, namespaces=3, holding=2, supervisors=2, zones=4, versions=True), len(calls)
+    # made one for DC0_C0's Supervisor), DC0_C0's version, Harbor registered and read on both Supervisors (it runs on DC0_C0)
+    assert len(calls) <= no_change_plan_budget(hosts=12, namespaces=3, holding=2, supervisors=2, zones=4, versions=True, services=1, installs=2), len(calls)
 
 
 def test_a_quota_change_is_one_update_naming_the_field(built, tmp_path):
@@ -101,6 +111,43 @@ def test_the_vm_class_is_bound_used_changed_in_place_and_kept_while_used(built, 
             f" (namespaces the plan keeps are bound to it: 'team-a'; VMs are made from it: {made['vms'][0]})") in errors
     assert [call for call in control.client_requests() if mutates(call)] == []
     pacific("apply", "-auto-approve", check_exit=0)  # back to the example, for the tests that follow
+
+
+def test_harbor_is_upgraded_in_place_and_a_bad_version_or_definition_is_refused_before_any_change(built, control, tmp_path):
+    def upgrade(document):
+        definitions = document["supervisor_services"][0]["definitions"]
+        definitions.append(definitions[0].replace("2.9.1", "2.10.0"))
+        document["supervisors"][0]["services"][0]["version"] = "2.10.0"
+
+    upgraded = topology_with(tmp_path / "upgraded.yml", upgrade)
+    exit_code, output, _ = pacific("plan", "-detailed-exitcode", topology=upgraded)
+    assert exit_code == 2
+    assert '~ supervisor_service "harbor.tanzu.vmware.com" {\n      ~ versions = ["2.9.1"] -> ["2.9.1", "2.10.0"]\n' in output
+    assert '~ service "DC0_C0/harbor.tanzu.vmware.com" {\n      ~ version = "2.9.1" -> "2.10.0"\n' in output
+    assert "Plan: 0 to add, 2 to change, 0 to destroy." in output
+    control.call("DELETE", "/requests")
+    pacific("apply", "-auto-approve", topology=upgraded, check_exit=0)
+    changes = [(call["method"], call["path"]) for call in control.client_requests() if mutates(call) and "/tagging/" not in call["path"]]
+    cluster = next(each["cluster"] for each in VcenterRest().ok("GET", "/api/vcenter/cluster") if each["name"] == "DC0_C0")
+    assert changes == [("POST", f"{SERVICES}/harbor.tanzu.vmware.com/versions"),
+                       ("PATCH", f"/api/vcenter/namespace-management/clusters/{cluster}/supervisor-services/harbor.tanzu.vmware.com")], changes
+    installed = VcenterRest().ok("GET", f"/api/vcenter/namespace-management/clusters/{cluster}/supervisor-services/harbor.tanzu.vmware.com")
+    assert (installed["config_status"], installed["current_version"]) == ("CONFIGURED", "2.10.0")
+    pacific("plan", "-detailed-exitcode", topology=upgraded, check_exit=0)
+
+    # A version no definition gives, and a definition that is not one: refused, naming the key, nothing sent.
+    unknown = topology_with(tmp_path / "unknown.yml", lambda document: document["supervisors"][0]["services"][0].update(version="3.0.0"))
+    malformed = topology_with(tmp_path / "malformed.yml", lambda document: document["supervisor_services"][0].update(definitions=["kind: ConfigMap\n"]))
+    control.call("DELETE", "/requests")
+    for topology, problem in (
+        (unknown, "supervisors[0].services[0].version: '3.0.0' is not a version of Supervisor Service 'harbor.tanzu.vmware.com'"
+                  " (its definitions in supervisor_services: 2.9.1)"),
+        (malformed, "supervisor_services[0].definitions[0]: a Supervisor Service definition declares one PackageMetadata and one Package"),
+    ):
+        exit_code, _, errors = pacific("apply", "-auto-approve", topology=topology)
+        assert exit_code == 1 and problem in errors, errors
+    assert [call for call in control.client_requests() if mutates(call)] == []
+    pacific("apply", "-auto-approve", check_exit=0)  # back to the example (2.9.1; 2.10.0 stays registered)
 
 
 def test_a_saved_plan_applies_unless_the_platform_changed_since(built, control, tmp_path):
@@ -172,7 +219,7 @@ def test_destroy_removes_everything_in_reverse_order(built, control):
     exit_code, output, errors = pacific("destroy", "-auto-approve")
 
     assert exit_code == 0, output + errors
-    assert output.rstrip().endswith("Destroy complete! Resources: 16 destroyed.")
+    assert output.rstrip().endswith("Destroy complete! Resources: 18 destroyed.")
     lines = output.splitlines()
     order = [line.split(":")[0] for line in lines if line.endswith("Destroying...")]
     assert order.index("guest_cluster.team-a/tkc-a") < order.index("namespace.DC0_C0/team-a") < order.index("supervisor.DC0_C0")
@@ -180,5 +227,9 @@ def test_destroy_removes_everything_in_reverse_order(built, control):
     gone = next(index for index, line in enumerate(lines) if line.startswith("namespace.DC0_C0/team-a: Destruction complete"))
     assert gone < lines.index("vm_class.team-a-workers: Destroying...")
     assert VcenterRest().request("GET", f"{VM_CLASSES}/team-a-workers").status_code == 404
+    # Harbor leaves its Supervisor before the Supervisor is disabled, and vCenter after that.
+    removed = next(index for index, line in enumerate(lines) if line.startswith("service.DC0_C0/harbor.tanzu.vmware.com: Destruction complete"))
+    assert removed < lines.index("supervisor.DC0_C0: Destroying...") and removed < lines.index("supervisor_service.harbor.tanzu.vmware.com: Destroying...")
+    assert VcenterRest().request("GET", f"{SERVICES}/harbor.tanzu.vmware.com").status_code == 404
     exit_code, output, _ = pacific("plan", "-detailed-exitcode")
-    assert exit_code == 2 and "Plan: 16 to add" in output
+    assert exit_code == 2 and "Plan: 18 to add" in output

@@ -132,9 +132,10 @@ def test_a_setting_vcenter_cannot_change_in_place_replaces_the_supervisor_with_w
 
     assert exit_code == 2
     assert '~ service_cidr = "10.97.0.0/24" -> "10.98.0.0/24" # forces replacement' in output
-    for address in ("supervisor.DC0_C0", "namespace.DC0_C0/team-a", "namespace.DC0_C0/team-b", "guest_cluster.team-a/tkc-a"):
+    for address in ("supervisor.DC0_C0", "service.DC0_C0/harbor.tanzu.vmware.com", "namespace.DC0_C0/team-a", "namespace.DC0_C0/team-b",
+                    "guest_cluster.team-a/tkc-a"):
         assert f"# {address} must be replaced" in output
-    assert "Plan: 4 to add, 0 to change, 4 to destroy." in output
+    assert "Plan: 5 to add, 0 to change, 5 to destroy." in output
     exit_code, output, errors = pacific("apply", "-auto-approve", topology=changed)
     assert exit_code == 0, output + errors
     pacific("plan", "-detailed-exitcode", topology=changed, check_exit=0)

@@ -22,9 +22,11 @@ def lab_7(tmp_path_factory):
 
 
 def without_zones(document):
-    """vCenter 7's form of the example: each Supervisor on a cluster (the zonal one on its first zone's), no pool in a zone."""
+    """vCenter 7's form of the example: each Supervisor on a cluster (the zonal one on its first zone's), no pool in a zone, no Supervisor Service."""
     zones = {zone["name"]: zone["cluster"] for zone in document.pop("zones")}
+    document.pop("supervisor_services")
     for supervisor in document["supervisors"]:
+        supervisor.pop("services", None)
         if "zones" in supervisor:
             supervisor["cluster"] = zones[supervisor.pop("zones")[0]]
         for namespace in supervisor["namespaces"]:
@@ -69,7 +71,7 @@ def test_the_example_without_zones_builds_through_the_api_of_its_vcenter_changes
     assert exit_code == 2 and "Plan: 12 to add, 0 to change, 0 to destroy." in output
 
 
-def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7):
+def test_zones_and_supervisor_services_on_vcenter_7_are_refused_before_any_change(lab_7):
     run_dir, control = lab_7
     control.call("DELETE", "/requests")
 
@@ -77,4 +79,5 @@ def test_zones_on_vcenter_7_are_refused_before_any_change(lab_7):
 
     assert exit_code == 1, output + errors
     assert "zones: vSphere Zones need vCenter 8.0 or later; this vCenter is 7.0.3.00300: run each Supervisor on a cluster" in errors
+    assert "supervisor_services: Supervisor Services from Carvel definitions need vCenter 8.0 or later; this vCenter is 7.0.3.00300" in errors
     assert [call for call in control.client_requests() if mutates(call)] == []

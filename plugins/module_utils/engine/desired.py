@@ -8,8 +8,9 @@ shape the per-object modules give their resources (every sub-option present,
 None when unset), so a resource cannot tell which front end it serves.
 
 Addresses name one object of a kind: ``zone.<name>`` (a vSphere Zone), ``vm_class.<name>``,
-``spherelet.<cluster>`` (the VIB on the hosts of a cluster), ``supervisor.<cluster>``
+``supervisor_service.<id>`` (a Supervisor Service registered in vCenter), ``spherelet.<cluster>`` (the VIB on the hosts of a cluster), ``supervisor.<cluster>``
 (a Supervisor on zones: its first zone's cluster), ``control_plane.<cluster>``,
+``service.<cluster>/<id>`` (a Supervisor Service installed on a Supervisor),
 ``namespace.<cluster>/<name>`` and ``guest_cluster.<namespace>/<name>``.
 """
 
@@ -23,15 +24,16 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.resources.control_
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.guest_cluster_spec import POOL_KEYS, GuestClusterSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.host_vib import VibSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.namespace import NamespaceSpec
+from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_service import ServiceSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.supervisor_spec import SupervisorSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import FIELDS as VM_CLASS_FIELDS
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.vm_class import VmClassSpec
 from ansible_collections.pacific.vsphere.plugins.module_utils.resources.zone import ZoneSpec
 
-ZONE, VM_CLASS, SPHERELET, SUPERVISOR = "zone", "vm_class", "spherelet", "supervisor"
-CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER = "control_plane", "namespace", "guest_cluster"
+ZONE, VM_CLASS, SUPERVISOR_SERVICE, SPHERELET, SUPERVISOR = "zone", "vm_class", "supervisor_service", "spherelet", "supervisor"
+CONTROL_PLANE, SERVICE, NAMESPACE, GUEST_CLUSTER = "control_plane", "service", "namespace", "guest_cluster"
 # In the order the platform is built; destroyed in reverse.
-KINDS = (ZONE, VM_CLASS, SPHERELET, SUPERVISOR, CONTROL_PLANE, NAMESPACE, GUEST_CLUSTER)
+KINDS = (ZONE, VM_CLASS, SUPERVISOR_SERVICE, SPHERELET, SUPERVISOR, CONTROL_PLANE, SERVICE, NAMESPACE, GUEST_CLUSTER)
 PRESENT, ABSENT = "present", "absent"
 # The Supervisor names its own control-plane VMs; the prefix names only the default rule of clusters without one.
 SUPERVISOR_VM_PREFIX = "SupervisorControlPlaneVM"
@@ -90,6 +92,12 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
         defined_classes.add(vm_class["name"])
         scope = {"protect": vm_class["protect"], "adopt": vm_class["adopt"]}
         found.append(Desired(VM_CLASS, address(VM_CLASS, vm_class["name"]), vm_class_spec(vm_class, state), scope=scope, path=f"vm_classes[{index}]"))
+    registered = {}
+    for index, service in enumerate(topology.get("supervisor_services", ())):
+        registered[service["name"]] = tuple(service["definitions"])
+        scope = {"protect": service["protect"], "adopt": service["adopt"]}
+        spec = ServiceSpec(name=service["name"], definitions=registered[service["name"]], state="absent" if state == ABSENT else "present")
+        found.append(Desired(SUPERVISOR_SERVICE, address(SUPERVISOR_SERVICE, service["name"]), spec, scope=scope, path=f"supervisor_services[{index}]"))
     for index, supervisor in enumerate(topology["supervisors"]):
         path = f"supervisors[{index}]"
         cluster = supervisor["cluster"]
@@ -117,6 +125,20 @@ def desired_specs(topology, *, state=PRESENT, kinds=KINDS, secrets=None, force_d
         if len(clusters) == 1:
             control_plane = control_plane_spec(supervisor, state)
             found.append(Desired(CONTROL_PLANE, address(CONTROL_PLANE, cluster), control_plane, (address(SUPERVISOR, cluster),), path=f"{path}.control_plane"))
+        for sv_index, service in enumerate(supervisor.get("services", ())):
+            sv_path = f"{path}.services[{sv_index}]"
+            # Installed once the Supervisor runs and after its registration (when the plan has one: a parent it lacks makes no edge).
+            parents = (address(SUPERVISOR, cluster), address(SUPERVISOR_SERVICE, service["name"]))
+            found.append(
+                Desired(
+                    SERVICE,
+                    address(SERVICE, cluster, service["name"]),
+                    service_spec(cluster, service, state, registered.get(service["name"], ()), secrets, sv_path),
+                    parents,
+                    scope={"supervisor": address(SUPERVISOR, cluster)},  # whose ownership it follows
+                    path=sv_path,
+                )
+            )
         for ns_index, namespace in enumerate(supervisor["namespaces"]):
             ns_path = f"{path}.namespaces[{ns_index}]"
             ns_address = address(NAMESPACE, cluster, namespace["name"])
@@ -153,6 +175,23 @@ def vm_class_spec(vm_class, state=PRESENT):
         return VmClassSpec(name=vm_class["name"], state="absent")
     fields = {key: vm_class.get(key) for key in VM_CLASS_FIELDS if key != "vgpu_profiles"}
     return VmClassSpec(name=vm_class["name"], vgpu_profiles=tuple(vm_class.get("vgpu_profiles") or ()), **fields)
+
+
+def service_spec(cluster, service, state=PRESENT, definitions=(), secrets=None, path=""):
+    """A Supervisor's service in the words of the supervisor_service module: its values with the secrets of ``secret_values`` resolved.
+
+    ``definitions`` are the document's of the service (its versions before
+    vCenter has them); ``secrets`` maps ``<path>.secret_values.<key>`` to its
+    value, and a secret not resolved leaves its key out.
+    """
+    if state == ABSENT:
+        return ServiceSpec(name=service["name"], cluster=cluster, state="absent", wait_timeout=service["wait_timeout"])
+    values = copy.deepcopy(service.get("values"))
+    found = {key: (secrets or {}).get(f"{path}.secret_values.{key}") for key in service.get("secret_values") or ()}
+    if found:
+        values = {**(values or {}), **{key: value for key, value in found.items() if value is not None}}
+    return ServiceSpec(name=service["name"], definitions=tuple(definitions), cluster=cluster, version=service["version"], values=values,
+                       wait_timeout=service["wait_timeout"])
 
 
 def spherelet_spec(spherelet, state=PRESENT):

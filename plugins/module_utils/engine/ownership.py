@@ -10,8 +10,8 @@ a topology made. The kinds' plans are adjusted here:
   shown as "exists, not managed by this topology", unless the entry says
   ``adopt: true`` or the run adopts (``-adopt``): then it is marked, and
   nothing else about it changes in that run (Terraform's import);
-- Spherelet and the control plane of a Supervisor follow the Supervisor's
-  ownership;
+- Spherelet, the control plane and the services of a Supervisor follow the
+  Supervisor's ownership;
 - an object still marked whose entry left the file is planned for
   destruction (the kinds find these: ``Kind.orphans``);
 - an object whose protection in the platform differs from ``protect`` in
@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE, SPHERELET, SUPERVISOR
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired import CONTROL_PLANE, SERVICE, SPHERELET, SUPERVISOR
 from ansible_collections.pacific.vsphere.plugins.module_utils.errors import InvalidArgumentError
 from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT, DELETE, NONE, NOT_MANAGED, REPLACE, UPDATE, PlanItem
 
 # What a kind says of one object's marks (Kind.owner).
 ABSENT, OWNED, NOT_MARKED = "absent", "owned", "not marked"
 # Kinds whose objects are the Supervisor's: they follow its ownership.
-FOLLOWERS = (SPHERELET, CONTROL_PLANE)
+FOLLOWERS = (SPHERELET, CONTROL_PLANE, SERVICE)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 """From desired objects to one Plan: one batched read per kind, then a plan item per object.
 
 Kinds are read in waves: the zones, Spherelet and the Supervisors at once
-(different APIs), then the control planes and namespaces of those Supervisors, then the
-guest clusters of those namespaces and the VM classes (whose removal weighs
-what the plan does to the namespaces bound to them). An object whose parent this run creates
+(different APIs), then the control planes, services and namespaces of those Supervisors, then the
+guest clusters of those namespaces, the VM classes and the Supervisor Services' registrations (whose
+removal weighs what the plan does to the namespaces bound to them, the Supervisors running them). An object whose parent this run creates
 cannot be read yet; it is planned as a create with what the
 server makes known after apply, and planned again when it is applied.
 """
@@ -20,8 +20,10 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.desired imp
     GUEST_CLUSTER,
     KINDS,
     NAMESPACE,
+    SERVICE,
     SPHERELET,
     SUPERVISOR,
+    SUPERVISOR_SERVICE,
     VM_CLASS,
     ZONE,
 )
@@ -32,6 +34,7 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.guest
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.namespace import NamespaceKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.spherelet import SphereletKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor import SupervisorKind
+from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.supervisor_service import ServiceKind, SupervisorServiceKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.vm_class import VmClassKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.kinds.zone import ZoneKind
 from ansible_collections.pacific.vsphere.plugins.module_utils.engine.ownership import owned_items, refuse_destroying_protected
@@ -41,14 +44,16 @@ from ansible_collections.pacific.vsphere.plugins.module_utils.plan import ADOPT,
 KIND_CLASSES = {
     ZONE: ZoneKind,
     VM_CLASS: VmClassKind,
+    SUPERVISOR_SERVICE: SupervisorServiceKind,
     SPHERELET: SphereletKind,
     SUPERVISOR: SupervisorKind,
     CONTROL_PLANE: ControlPlaneKind,
+    SERVICE: ServiceKind,
     NAMESPACE: NamespaceKind,
     GUEST_CLUSTER: GuestClusterKind,
 }
 # Kinds read together: each wave needs the plans of the waves before it.
-WAVES = ((ZONE, SPHERELET, SUPERVISOR), (CONTROL_PLANE, NAMESPACE), (GUEST_CLUSTER, VM_CLASS))
+WAVES = ((ZONE, SPHERELET, SUPERVISOR), (CONTROL_PLANE, SERVICE, NAMESPACE), (GUEST_CLUSTER, VM_CLASS, SUPERVISOR_SERVICE))
 # A Supervisor can be read before Spherelet is installed; the others cannot be read before their parent exists.
 READABLE_BEFORE_PARENT = {SUPERVISOR}
 
@@ -138,7 +143,8 @@ def _replacements(desired, items, kinds, requested):
     if refused:
         replaceable = ", ".join(each.address for each in desired if kinds[each.kind].teardown(each) is not None)
         raise InvalidArgumentError(
-            f"-replace: {', '.join(refused)} cannot be replaced: give the address of a Supervisor, namespace or guest cluster of the plan ({replaceable})"
+            f"-replace: {', '.join(refused)} cannot be replaced:"
+            f" give the address of a Supervisor, service, namespace or guest cluster of the plan ({replaceable})"
         )
     replacing = {}
     replaced = set()

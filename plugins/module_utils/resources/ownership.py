@@ -7,7 +7,8 @@ the clusters of its Supervisors (``ClusterComputeResource``, by managed
 object id), to its namespaces (the vAPI resource
 ``com.vmware.vcenter.namespaces.Instance``, by name), to its vSphere Zones
 (``com.vmware.vcenter.consumption_domains.Zone``, by name) and to its VM classes
-(``com.vmware.vcenter.namespace_management.VirtualMachineClass``, by id), and a second tag on
+(``com.vmware.vcenter.namespace_management.VirtualMachineClass``, by id) and to the Supervisor Services it
+registers (``com.vmware.vcenter.namespace_management.SupervisorService``, by id), and a second tag on
 the namespaces that hold guest clusters it made (guest clusters themselves
 carry the label ``LABEL``), one tag per kind of cluster (TKC, Cluster),
 so that a guest cluster removed from the file is still found with one list
@@ -32,6 +33,8 @@ CLUSTER_TYPE = "ClusterComputeResource"
 NAMESPACE_TYPE = "com.vmware.vcenter.namespaces.Instance"
 ZONE_TYPE = "com.vmware.vcenter.consumption_domains.Zone"
 VM_CLASS_TYPE = "com.vmware.vcenter.namespace_management.VirtualMachineClass"
+# The resource type the vSphere Automation API reference gives a Supervisor Service's identifier.
+SUPERVISOR_SERVICE_TYPE = "com.vmware.vcenter.namespace_management.SupervisorService"
 # The Kubernetes labels of a guest cluster a topology manages (its value is the topology's name), and of a protected one.
 LABEL = "pacific.vsphere/topology"
 PROTECT_LABEL = "pacific.vsphere/protect"
@@ -86,6 +89,8 @@ class Marked:
     protected_zones: frozenset = field(default_factory=frozenset)
     vm_classes: frozenset = field(default_factory=frozenset)
     protected_vm_classes: frozenset = field(default_factory=frozenset)
+    supervisor_services: frozenset = field(default_factory=frozenset)
+    protected_supervisor_services: frozenset = field(default_factory=frozenset)
 
 
 class Marks:
@@ -127,6 +132,8 @@ class Marks:
             protected_zones=ids("protect", ZONE_TYPE),
             vm_classes=ids("owner", VM_CLASS_TYPE),
             protected_vm_classes=ids("protect", VM_CLASS_TYPE),
+            supervisor_services=ids("owner", SUPERVISOR_SERVICE_TYPE),
+            protected_supervisor_services=ids("protect", SUPERVISOR_SERVICE_TYPE),
         )
 
     def mark(self, object_type, object_id, *, protect):

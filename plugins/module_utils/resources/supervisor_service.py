@@ -17,6 +17,8 @@ shown (a plan holds MASKED in their place; ``pacific`` prints it as ``(sensitive
 from __future__ import annotations
 
 import base64
+import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -49,6 +51,18 @@ class ServiceFailed(PacificError):
         return {"changed": self.changed}
 
 
+def services_unsupported(version):
+    """Why a vCenter of ``version`` cannot take Supervisor Services from Carvel definitions; None when it can."""
+    if has_supervisors_api(version):
+        return None
+    return f"Supervisor Services from Carvel definitions need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}"
+
+
+def version_order(version):
+    """A sort key that puts 2.9.1 before 2.10.0: numbers compared as numbers, other parts as text after them."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.+-]", version)]
+
+
 def parse_definition(text, option):
     """``(service id, version)`` of one Carvel definition; InvalidArgumentError naming ``option`` when it is not one."""
     try:
@@ -70,6 +84,25 @@ def parse_definition(text, option):
     return service, str(spec["version"])
 
 
+def read_definitions(name, definitions, option="definitions"):
+    """``({version: text}, problems)`` of the definitions of service ``name``, each problem naming its entry of ``option``."""
+    found, first, problems = {}, {}, []
+    for index, text in enumerate(definitions):
+        where = f"{option}[{index}]"
+        try:
+            service, version = parse_definition(text, where)
+        except InvalidArgumentError as error:
+            problems.append(error.message)
+            continue
+        if service != name:
+            problems.append(f"{where}: defines Supervisor Service '{service}', not '{name}'")
+        elif version in found:
+            problems.append(f"{where}: version {version} is already defined at {first[version]}")
+        else:
+            found[version], first[version] = text, where
+    return found, problems
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """What the user asks: the service, definitions to register, and (with ``cluster``) the version and values on that Supervisor."""
@@ -84,18 +117,15 @@ class ServiceSpec:
     wait_timeout: int = 600
 
     def definition_versions(self):
-        """``{version: definition text}`` of ``definitions``; raises, naming the entry, on one that is not of ``name``."""
-        found = {}
-        for index, text in enumerate(self.definitions):
-            option = f"definitions[{index}]"
-            service, version = parse_definition(text, option)
-            if service != self.name:
-                raise InvalidArgumentError(f"{option}: defines Supervisor Service '{service}', not '{self.name}' (name)")
-            found[version] = text
+        """``{version: definition text}`` of ``definitions``; raises, naming each entry that is not a definition of ``name``."""
+        found, problems = read_definitions(self.name, self.definitions)
+        if problems:
+            raise InvalidArgumentError("; ".join(problems))
         return found
 
     def values_yaml(self):
-        return None if self.values is None else yaml.safe_dump(self.values, sort_keys=True)
+        """``values`` as the YAML vCenter keeps; through JSON first, so that Ansible's tagged strings dump as plain ones."""
+        return None if self.values is None else yaml.safe_dump(json.loads(json.dumps(self.values)), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -116,32 +146,33 @@ class SupervisorServices:
         self._sleep = sleep
 
     def require_api(self):
-        version = self._rest.vcenter_version()
-        if not has_supervisors_api(version):
-            raise InvalidArgumentError(
-                f"Supervisor Services from Carvel definitions need vCenter 8.0 or later; this vCenter is {version or 'of an unknown version'}"
-            )
+        refusal = services_unsupported(self._rest.vcenter_version())
+        if refusal:
+            raise InvalidArgumentError(refusal)
 
-    def read(self, spec):
+    def read_registration(self, name):
+        """``(info, {version: state})`` of the service in vCenter; ``(None, None)`` when it is not registered."""
         self.require_api()
-        path = f"{SERVICES_PATH}/{spec.name}"
+        path = f"{SERVICES_PATH}/{name}"
         try:
-            info = self._rest.get(path, what=f"read Supervisor Service '{spec.name}'")
+            info = self._rest.get(path, what=f"read Supervisor Service '{name}'")
         except NotFoundError:
-            info = None
-        versions = None
-        if info is not None:
-            listed = self._rest.get(f"{path}/versions", what=f"list the versions of Supervisor Service '{spec.name}'") or []
-            versions = {entry["version"]: entry["state"] for entry in listed}
+            return None, None
+        listed = self._rest.get(f"{path}/versions", what=f"list the versions of Supervisor Service '{name}'") or []
+        return info, {entry["version"]: entry["state"] for entry in listed}
+
+    def read(self, spec, registration=None):
+        """The Live of ``spec``; ``registration`` (from ``read_registration``), when given, is not read again."""
+        info, versions = registration or self.read_registration(spec.name)
         cluster_id = self._catalog.id_of(CLUSTER, spec.cluster, "cluster") if spec.cluster else None
-        installed = self._installed(cluster_id, spec.name) if cluster_id and info is not None else None
+        installed = self.read_installed(cluster_id, spec.name) if cluster_id and info is not None else None
         return Live(versions, (info or {}).get("display_name", ""), installed, cluster_id)
 
     def describe(self, spec, live):
         if live.versions is None:
             return None
         found = {"name": spec.name, "display_name": live.display_name,
-                 "versions": [{"version": version, "state": state} for version, state in sorted(live.versions.items())]}
+                 "versions": [{"version": version, "state": live.versions[version]} for version in sorted(live.versions, key=version_order)]}
         if spec.cluster:
             installed = live.installed
             found["supervisor"] = None if installed is None else {
@@ -157,23 +188,24 @@ class SupervisorServices:
         definitions = spec.definition_versions()
         registered = dict(live.versions or {})
         items = []
-        registry_address = f"supervisor_service/{spec.name}"
+        registry_address = _registration_address(spec.name)
         if spec.state == "present" or not spec.cluster:
-            before = None if live.versions is None else {"versions": sorted(registered)}
+            before = None if live.versions is None else {"versions": sorted(registered, key=version_order)}
             if spec.state == "absent":
                 after = None
             else:
                 if live.versions is None and not definitions:
                     raise InvalidArgumentError(f"definitions: Supervisor Service '{spec.name}' is not registered in vCenter: give its definitions")
-                after = {"versions": sorted(set(registered) | set(definitions))}
-            new = sorted(set(definitions) - set(registered))
+                after = {"versions": sorted(set(registered) | set(definitions), key=version_order)}
+            new = sorted(set(definitions) - set(registered), key=version_order)
             items.append(plan_item(registry_address, before, after, [f"versions: + {', '.join(new)}"] if before is not None and new else ()))
         if not spec.cluster:
             return items
         known = set(registered) | set(definitions)
         if spec.state == "present" and spec.version not in known:
             raise InvalidArgumentError(
-                f"version: '{spec.version}' is not a version of Supervisor Service '{spec.name}' (registered or defined: {', '.join(sorted(known)) or 'none'})"
+                f"version: '{spec.version}' is not a version of Supervisor Service '{spec.name}'"
+                f" (registered or defined: {', '.join(sorted(known, key=version_order)) or 'none'})"
             )
         if spec.state == "present" and registered.get(spec.version, "ACTIVATED") != "ACTIVATED":
             raise InvalidArgumentError(f"version: '{spec.version}' of Supervisor Service '{spec.name}' is {registered[spec.version]}: activate it first")
@@ -201,38 +233,51 @@ class SupervisorServices:
 
     def apply(self, spec, items, live):
         """Carry out ``items`` (from ``plan``): register what is missing, then install, change or remove on the Supervisor."""
-        changed = False
+        registration = next((item for item in items if item.address == _registration_address(spec.name)), None)
+        install = next((item for item in items if item.address != _registration_address(spec.name)), None)
+        changed = self.apply_registration(spec, registration, live) if registration is not None else False
+        if install is not None:
+            changed = self.apply_install(spec, install, live, registered=changed) or changed
+        return changed
+
+    def apply_registration(self, spec, item, live):
+        """Register the versions of ``spec.definitions`` vCenter lacks, or (a delete) deactivate the service and delete it; whether it changed."""
+        if not item.changed:
+            return False
         path = f"{SERVICES_PATH}/{spec.name}"
-        registry = next((item for item in items if item.address == f"supervisor_service/{spec.name}"), None)
-        if registry is not None and registry.changed:
-            if registry.action == "delete":
-                self._rest.post(path, params={"action": "deactivate"}, what=f"deactivate Supervisor Service '{spec.name}'", idempotent=True)
-                self._rest.delete(path, what=f"delete Supervisor Service '{spec.name}'")
-                return True
-            definitions = spec.definition_versions()
-            missing = [version for version in definitions if version not in (live.versions or {})]
-            if live.versions is None:
-                first = missing.pop(0)
-                self._rest.post(SERVICES_PATH, json={"carvel_spec": {"version_spec": {"content": _encoded(definitions[first])}}},
-                                what=f"register Supervisor Service '{spec.name}'", read_back=lambda: self._registered(spec.name))
-            for version in missing:
-                self._rest.post(f"{path}/versions", json={"carvel_spec": {"content": _encoded(definitions[version])}},
-                                what=f"register version {version} of Supervisor Service '{spec.name}'",
-                                read_back=lambda version=version: self._has_version(spec.name, version))
-            changed = True
-        on_supervisor = next((item for item in items if item.address != f"supervisor_service/{spec.name}"), None)
-        if on_supervisor is None or not on_supervisor.changed:
-            return changed
+        if item.action == "delete":
+            self._rest.post(path, params={"action": "deactivate"}, what=f"deactivate Supervisor Service '{spec.name}'", idempotent=True)
+            self._rest.delete(path, what=f"delete Supervisor Service '{spec.name}'")
+            return True
+        definitions = spec.definition_versions()
+        missing = [version for version in definitions if version not in (live.versions or {})]
+        if live.versions is None:
+            first = missing.pop(0)
+            self._rest.post(SERVICES_PATH, json={"carvel_spec": {"version_spec": {"content": _encoded(definitions[first])}}},
+                            what=f"register Supervisor Service '{spec.name}'", read_back=lambda: self._registered(spec.name))
+        for version in missing:
+            self._rest.post(f"{path}/versions", json={"carvel_spec": {"content": _encoded(definitions[version])}},
+                            what=f"register version {version} of Supervisor Service '{spec.name}'",
+                            read_back=lambda version=version: self._has_version(spec.name, version))
+        return True
+
+    def apply_install(self, spec, item, live, *, registered=False):
+        """Install, change or remove the service on the Supervisor of ``spec.cluster`` as ``item`` says, and wait; whether it changed.
+
+        ``registered``: whether this run registered something first (a ServiceFailed says so).
+        """
+        if not item.changed:
+            return False
         installed_path = f"/api/vcenter/namespace-management/clusters/{live.cluster_id}/supervisor-services"
         try:
-            if on_supervisor.action == "delete":
+            if item.action == "delete":
                 self._rest.delete(f"{installed_path}/{spec.name}", what=f"remove Supervisor Service '{spec.name}' from cluster '{spec.cluster}'")
-            elif on_supervisor.action == "create":
+            elif item.action == "create":
                 body = {"supervisor_service": spec.name, "version": spec.version}
                 if spec.values is not None:
                     body["yaml_service_config"] = spec.values_yaml()
                 self._rest.post(installed_path, json=body, what=f"install Supervisor Service '{spec.name}' on cluster '{spec.cluster}'",
-                                read_back=lambda: self._installed(live.cluster_id, spec.name) is not None)
+                                read_back=lambda: self.read_installed(live.cluster_id, spec.name) is not None)
             else:
                 body = {"version": spec.version}
                 if spec.values is not None:
@@ -240,9 +285,9 @@ class SupervisorServices:
                 self._rest.patch(f"{installed_path}/{spec.name}", json=body,
                                  what=f"change Supervisor Service '{spec.name}' on cluster '{spec.cluster}'")
         except PacificError as error:
-            raise ServiceFailed(str(error), changed=changed) from error
+            raise ServiceFailed(str(error), changed=registered) from error
         if spec.wait:
-            self._wait(spec, live.cluster_id, on_supervisor.action == "delete")
+            self._wait(spec, live.cluster_id, item.action == "delete")
         return True
 
     # -- helpers ------------------------------------------------------------------
@@ -258,10 +303,11 @@ class SupervisorServices:
                 raise ServiceFailed(f"vCenter could not configure Supervisor Service '{spec.name}' on cluster '{spec.cluster}': {messages}", changed=True)
             return installed is not None and installed["config_status"] == CONFIGURED and installed.get("current_version") == spec.version
 
-        wait_until(lambda: self._installed(cluster_id, spec.name), done, timeout=spec.wait_timeout, what=what, clock=self._clock, sleep=self._sleep,
+        wait_until(lambda: self.read_installed(cluster_id, spec.name), done, timeout=spec.wait_timeout, what=what, clock=self._clock, sleep=self._sleep,
                    describe=lambda installed: "gone" if installed is None else f"{installed['config_status']} at {installed.get('current_version')}")
 
-    def _installed(self, cluster_id, name):
+    def read_installed(self, cluster_id, name):
+        """The service as the Supervisor of ``cluster_id`` has it (ClusterSupervisorServices Info); None when it is not installed there."""
         try:
             return self._rest.get(f"/api/vcenter/namespace-management/clusters/{cluster_id}/supervisor-services/{name}",
                                   what=f"read Supervisor Service '{name}' on cluster {cluster_id}")
@@ -281,6 +327,10 @@ class SupervisorServices:
         except NotFoundError:
             return False
         return True
+
+
+def _registration_address(name):
+    return f"supervisor_service/{name}"
 
 
 def _encoded(text):

@@ -63,7 +63,8 @@ def test_kinds_filter_the_objects_and_the_document_is_left_as_it_was():
 
     assert [each.address for each in desired] == ["guest_cluster.team-a/tkc-a"]
     assert TOPOLOGY == before
-    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS) - {"zone", "vm_class"}  # the sample has no zones, nor VM classes
+    # The sample has no zones, VM classes nor services.
+    assert {each.kind for each in desired_specs(TOPOLOGY)} == set(KINDS) - {"zone", "vm_class", "supervisor_service", "service"}
 
 
 def test_a_supervisor_on_three_zones_needs_its_zones_and_spherelet_on_each_zones_cluster():
@@ -87,3 +88,31 @@ def test_a_supervisor_on_three_zones_needs_its_zones_and_spherelet_on_each_zones
     assert desired["zone.zone-b"].spec.cluster == "C3"
     teardown = by_address(desired_specs(validate({"zones": zones, "supervisors": [on_zones]}), state=ABSENT))
     assert teardown["zone.zone-a"].spec.state == "absent"
+
+
+def test_a_service_is_installed_after_its_supervisor_and_registration_with_its_secret_values_merged():
+    definition = (
+        "apiVersion: data.packaging.carvel.dev/v1alpha1\nkind: PackageMetadata\nmetadata:\n  name: harbor.tanzu.vmware.com\n---\n"
+        "apiVersion: data.packaging.carvel.dev/v1alpha1\nkind: Package\nmetadata:\n  name: harbor.tanzu.vmware.com.2.9.1\n"
+        "spec:\n  refName: harbor.tanzu.vmware.com\n  version: 2.9.1\n"
+    )
+    service = {"name": "harbor.tanzu.vmware.com", "version": "2.9.1", "values": {"hostname": "harbor.example.com"},
+               "secret_values": {"harborAdminPassword": {"env": "HARBOR_PASSWORD"}}}
+    topology = validate({
+        "supervisor_services": [{"name": "harbor.tanzu.vmware.com", "definitions": [definition]}],
+        "supervisors": [supervisor("C1", services=[service])],
+    })
+    secrets = {"supervisors[0].services[0].secret_values.harborAdminPassword": "s3cret"}
+
+    desired = by_address(desired_specs(topology, secrets=secrets))
+
+    registration, install = desired["supervisor_service.harbor.tanzu.vmware.com"], desired["service.C1/harbor.tanzu.vmware.com"]
+    assert registration.spec.definitions == (definition,) and registration.path == "supervisor_services[0]"
+    assert install.depends_on == ("supervisor.C1", "supervisor_service.harbor.tanzu.vmware.com")
+    assert install.spec.values == {"hostname": "harbor.example.com", "harborAdminPassword": "s3cret"}
+    assert install.spec.definitions == (definition,)  # its versions are known before vCenter has them
+    assert (install.spec.cluster, install.spec.version, install.path) == ("C1", "2.9.1", "supervisors[0].services[0]")
+    assert topology["supervisors"][0]["services"][0]["values"] == {"hostname": "harbor.example.com"}  # the document is left as it was
+    removed = by_address(desired_specs(topology, state=ABSENT))
+    assert removed["service.C1/harbor.tanzu.vmware.com"].spec.state == "absent"
+    assert removed["supervisor_service.harbor.tanzu.vmware.com"].spec.state == "absent"

@@ -465,9 +465,82 @@ def test_a_class_of_the_document_is_bound_and_used_without_vcenter_knowing_it_ye
     ],
 )
 def test_vm_class_problems_name_their_key_path(change, problem):
+    assert_problem_after(with_workers, change, problem, FakeRest())
+
+
+def assert_problem_after(base, change, problem, rest):
+    """The document made by ``base`` then ``change`` is refused, one of its problems starting with ``problem``."""
     def changed(d):
-        with_workers(d)
+        base(d)
         change(d)
 
-    problems = problems_of(document(changed), FakeRest())
+    problems = problems_of(document(changed), rest)
     assert any(found.startswith(problem) for found in problems), problems
+
+
+# -- Supervisor Services --------------------------------------------------------------------------
+
+
+def carvel(version, service="harbor.tanzu.vmware.com"):
+    """A Carvel definition of one version, as vendors ship it: a PackageMetadata and a Package."""
+    return (
+        f"apiVersion: data.packaging.carvel.dev/v1alpha1\nkind: PackageMetadata\nmetadata:\n  name: {service}\n---\n"
+        f"apiVersion: data.packaging.carvel.dev/v1alpha1\nkind: Package\nmetadata:\n  name: {service}.{version}\n"
+        f"spec:\n  refName: {service}\n  version: {version}\n"
+    )
+
+
+HARBOR = {
+    "name": "harbor.tanzu.vmware.com",
+    "version": "2.9.1",
+    "values": {"hostname": "harbor.example.com", "tls": {"enabled": True}},
+    "secret_values": {"harborAdminPassword": {"var": "vault_harbor_password"}},
+}
+
+
+def with_harbor(d):
+    """The document registering Harbor 2.9.1 and 2.10.0, and running 2.9.1 on C1 with a secret value."""
+    d["supervisor_services"] = [{"name": "harbor.tanzu.vmware.com", "definitions": [carvel("2.9.1"), carvel("2.10.0")]}]
+    d["supervisors"][0]["services"] = [copy.deepcopy(HARBOR)]
+
+
+def test_a_service_is_registered_and_installed_with_its_values_kept_whole_and_its_secret_as_a_reference():
+    rest = FakeRest8()
+    topology = validate(document(with_harbor), rest)
+
+    assert topology["supervisor_services"][0]["protect"] is False
+    assert topology["supervisors"][0]["services"] == [dict(HARBOR, wait_timeout=600)]  # free-form values kept, nested keys included
+    assert topology["supervisors"][1]["services"] == []
+    assert {"path": "supervisors[0].services[0].secret_values.harborAdminPassword", "var": "vault_harbor_password"} in secret_references(topology)
+    assert rest.gets.count("version") == 1
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d["supervisors"][0]["services"][0].update(version="3.0.0"),
+         "supervisors[0].services[0].version: '3.0.0' is not a version of Supervisor Service 'harbor.tanzu.vmware.com'"
+         " (its definitions in supervisor_services: 2.9.1, 2.10.0)"),
+        (lambda d: d["supervisor_services"][0]["definitions"].append("kind: ["), "supervisor_services[0].definitions[2]: not YAML"),
+        (lambda d: d["supervisor_services"][0]["definitions"].append("apiVersion: v1\nkind: ConfigMap\n"),
+         "supervisor_services[0].definitions[2]: a Supervisor Service definition declares one PackageMetadata and one Package"),
+        (lambda d: d["supervisor_services"][0]["definitions"].append(carvel("1.0.0", "contour.tanzu.vmware.com")),
+         "supervisor_services[0].definitions[2]: defines Supervisor Service 'contour.tanzu.vmware.com', not 'harbor.tanzu.vmware.com'"),
+        (lambda d: d["supervisor_services"][0]["definitions"].append(carvel("2.9.1")),
+         "supervisor_services[0].definitions[2]: version 2.9.1 is already defined at supervisor_services[0].definitions[0]"),
+        (lambda d: d["supervisor_services"][0].update(definitions=[]), "supervisor_services[0].definitions: needs at least 1 item"),
+        (lambda d: d["supervisors"][0]["services"].append(copy.deepcopy(HARBOR)),
+         "supervisors[0].services[1].name: Supervisor Service 'harbor.tanzu.vmware.com' is already defined at supervisors[0].services[0].name"),
+        (lambda d: d["supervisors"][0]["services"][0]["values"].update(harborAdminPassword="plain"),
+         "supervisors[0].services[0].secret_values.harborAdminPassword: also given in values: give each value once"),
+        (lambda d: d["supervisors"][0]["services"][0]["secret_values"].update(token="plain"),
+         "supervisors[0].services[0].secret_values.token: give a reference, {env: NAME}"),
+    ],
+)
+def test_supervisor_service_problems_name_their_key_path(change, problem):
+    assert_problem_after(with_harbor, change, problem, FakeRest8())
+
+
+def test_supervisor_services_on_vcenter_7_are_refused_naming_the_key():
+    problems = problems_of(document(with_harbor), FakeRest8(version="7.0.3.00300"))
+    assert "supervisor_services: Supervisor Services from Carvel definitions need vCenter 8.0 or later; this vCenter is 7.0.3.00300" in problems
