@@ -148,15 +148,20 @@ class ServiceKind(_Services):
         ]
 
     def plan(self, desired, live):
-        if desired.spec.state == "present" and live.versions is None and not desired.spec.definitions:
-            raise InvalidArgumentError(
-                f"{desired.path}.name: Supervisor Service '{desired.spec.name}' is not registered in vCenter: register it in supervisor_services"
-            )
+        self._refuse_if_unregistered(desired, live.versions)
         item = readdressed(self._plan_items(desired, live)[-1], desired.address)
         version = None if item.before is None else version_digest(item.before)
         return Planned(desired, item, version, live, self._view(desired, live))
 
+    def _refuse_if_unregistered(self, desired, versions):
+        """Raise when neither vCenter nor the document registers the service (the registration is vCenter's: readable before its Supervisor runs)."""
+        if desired.spec.state == "present" and versions is None and not desired.spec.definitions:
+            raise InvalidArgumentError(
+                f"{desired.path}.name: Supervisor Service '{desired.spec.name}' is not registered in vCenter: register it in supervisor_services"
+            )
+
     def plan_deferred(self, desired):
+        self._refuse_if_unregistered(desired, self._registration(desired.spec.name)[1])
         after = {"version": desired.spec.version, "values": MASKED if desired.spec.values else None, "config_status": KNOWN_AFTER_APPLY}
         return Planned(desired, plan_item(desired.address, None, after), deferred=True)
 

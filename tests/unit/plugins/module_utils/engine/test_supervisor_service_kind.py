@@ -63,6 +63,8 @@ def test_a_version_the_document_does_not_define_is_refused_naming_the_entry():
     _registry_kind, install_kind = kinds_over(api)
     with pytest.raises(InvalidArgumentError, match=r"^supervisors\[0\]\.services\[0\]\.name: .* not registered in vCenter: register it in supervisor_serv"):
         install_kind.plan(unknown, install_kind.read_all([unknown])[unknown.address])
+    with pytest.raises(InvalidArgumentError, match="not registered in vCenter"):  # on a Supervisor the run enables: refused at plan time too
+        install_kind.plan_deferred(unknown)
     assert api.mutations() == []
 
 
