@@ -589,8 +589,9 @@ def value_problems(topology):
         path = _at("supervisor_services", index)
         defined.once(("supervisor service", service["name"]), _at(path, "name"), f"Supervisor Service '{service['name']}'")
         versions, found = read_definitions(service["name"], service["definitions"], _at(path, "definitions"))
-        service_versions[service["name"]] = list(versions)
         problems += found
+        if not found:  # a broken definition is named once, not again by each install of the service
+            service_versions[service["name"]] = list(versions)
     for index, supervisor in enumerate(topology["supervisors"]):
         path = _at("supervisors", index)
         defined.once(("cluster", supervisor["cluster"]), _at(path, "cluster"), f"a Supervisor on cluster '{supervisor['cluster']}'")

@@ -541,6 +541,18 @@ def test_supervisor_service_problems_name_their_key_path(change, problem):
     assert_problem_after(with_harbor, change, problem, FakeRest8())
 
 
+def test_a_malformed_definition_is_named_once_not_again_by_the_install_of_its_service():
+    def broken(d):
+        with_harbor(d)
+        d["supervisor_services"][0]["definitions"] = ["kind: Package\n"]
+
+    problems = problems_of(document(broken), FakeRest8())
+    assert [problem for problem in problems if "harbor" in problem or "definitions" in problem] == [
+        "supervisor_services[0].definitions[0]: a Supervisor Service definition declares one PackageMetadata and one Package"
+        " (data.packaging.carvel.dev/v1alpha1), found 0 and 0"
+    ]
+
+
 def test_supervisor_services_on_vcenter_7_are_refused_naming_the_key():
     problems = problems_of(document(with_harbor), FakeRest8(version="7.0.3.00300"))
     assert "supervisor_services: Supervisor Services from Carvel definitions need vCenter 8.0 or later; this vCenter is 7.0.3.00300" in problems
