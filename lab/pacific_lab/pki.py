@@ -32,9 +32,25 @@ class LabPki:
     server_key: Path
 
 
+# What ensure_pki last checked, by directory: the files' stat signature, and the CA it loaded from them. The lab asks
+# for its PKI on each guest cluster's kubeconfig and endpoint; parsing the CA's key each time cost it seconds at scale.
+_CHECKED = {}
+
+
+def _signature(pki_dir):
+    names = ("ca.pem", "ca-key.pem", "server.pem", "server-key.pem")
+    try:
+        return tuple((stat.st_mtime_ns, stat.st_size) for stat in (os.stat(pki_dir / name) for name in names))
+    except FileNotFoundError:
+        return None
+
+
 def ensure_pki(pki_dir=PKI_DIR):
     """Create whatever part of the PKI is missing or stale; return its paths."""
     pki_dir = Path(pki_dir)
+    checked = _CHECKED.get(pki_dir)
+    if checked is not None and checked[0] == _signature(pki_dir):
+        return checked[1]
     pki_dir.mkdir(parents=True, exist_ok=True)
     pki = LabPki(pki_dir / "ca.pem", pki_dir / "server.pem", pki_dir / "server-key.pem")
     ca_key_path = pki_dir / "ca-key.pem"
@@ -52,6 +68,7 @@ def ensure_pki(pki_dir=PKI_DIR):
 
     front_door_names = [x509.DNSName(VCENTER_HOSTNAME), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
     _ensure_server_cert(pki.server_cert, pki.server_key, VCENTER_HOSTNAME, front_door_names, ca_cert, ca_key)
+    _CHECKED[pki_dir] = (_signature(pki_dir), pki, ca_cert, ca_key)
     return pki
 
 
@@ -84,9 +101,9 @@ def issue_client_certificate(common_name, organizations, pki_dir=PKI_DIR):
 
 
 def _lab_ca(pki_dir):
-    pki = ensure_pki(pki_dir)
-    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
-    return ca_cert, serialization.load_pem_private_key((pki_dir / "ca-key.pem").read_bytes(), password=None)
+    ensure_pki(pki_dir)
+    _, _, ca_cert, ca_key = _CHECKED[Path(pki_dir)]
+    return ca_cert, ca_key
 
 
 def _ensure_server_cert(cert_path, key_path, common_name, alt_names, ca_cert, ca_key):

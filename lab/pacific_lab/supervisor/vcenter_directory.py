@@ -40,7 +40,7 @@ class VcenterDirectory:
         return [_namespace(doc) for doc in self.vcenter.namespaces.all() if doc["cluster"] == supervisor_id]
 
     def vm_classes(self):
-        classes = self.vcenter.catalog.list_vm_classes([])
+        classes = self.vcenter.catalog.vm_class_specs()
         return {c["id"]: VmClass(c["id"], c["cpu_count"], c["memory_MB"], c.get("cpu_reservation", 0),
                                  c.get("memory_reservation", 0)) for c in classes}
 

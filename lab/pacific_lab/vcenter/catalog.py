@@ -98,10 +98,14 @@ class Catalog:
     # --- VM classes -----------------------------------------------------------
 
     def vm_class_ids(self):
-        return {vm_class["id"] for vm_class in self._store.all(VM_CLASS)}
+        return {vm_class["id"] for vm_class in self.vm_class_specs()}
+
+    def vm_class_specs(self):
+        """The classes as created, without what uses them: what a Supervisor's VM operator needs of them."""
+        return self._store.all(VM_CLASS)
 
     def list_vm_classes(self, namespaces):
-        return [self._vm_class_info(vm_class, namespaces) for vm_class in self._store.all(VM_CLASS)]
+        return [self._vm_class_info(vm_class, namespaces) for vm_class in self.vm_class_specs()]
 
     def get_vm_class(self, class_id, namespaces):
         return self._vm_class_info(self._existing_vm_class(class_id), namespaces)

@@ -51,7 +51,7 @@ class GarbageCollector:
         for resource_key in self.registry.store.resource_keys():
             resource = self.registry.scheme.stored_type(resource_key)
             if resource is not None:
-                items, _ = self.registry.store.list(resource_key)
+                items, _ = self.registry.store.list(resource_key, copied=False)  # read only: a change copies first
                 found.extend((resource, item) for item in items)
         return found
 

@@ -1,6 +1,5 @@
 """Object metadata: timestamps, UIDs, generated names and the ObjectMeta rules every kind shares."""
 
-import copy
 import datetime
 import json
 import random
@@ -42,7 +41,13 @@ def generated_name(prefix):
 
 
 def deep_copy(document):
-    return copy.deepcopy(document)
+    """A copy of a JSON document (dicts, lists, scalars); several times faster than copy.deepcopy, which the lab's
+    stores spend most of their time in otherwise (every read and write copies)."""
+    if isinstance(document, dict):
+        return {key: deep_copy(value) for key, value in document.items()}
+    if isinstance(document, (list, tuple)):
+        return [deep_copy(value) for value in document]
+    return document
 
 
 def canonical(document):

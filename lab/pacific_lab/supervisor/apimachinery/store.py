@@ -54,15 +54,20 @@ class ObjectStore:
     def __init__(self, path, history_seconds=lambda: DEFAULT_HISTORY_SECONDS):
         self._history_seconds = history_seconds  # callable: the window is a setting of the running lab
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        # WAL without an fsync per commit: a lab killed and restarted still finds every write (the OS keeps them);
+        # only a crash of the machine could lose the last ones, and a lab does not outlive its machine.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS objects (resource TEXT, namespace TEXT, name TEXT, body TEXT, "
                          "PRIMARY KEY (resource, namespace, name))")
         self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT)")
         self._db.commit()
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._objects = {}
+        self._objects = {}  # {(resource, namespace, name): object}
+        self._by_resource = collections.defaultdict(dict)  # {resource: {key: object}}: a list reads its resource only
         for resource, namespace, name, body in self._db.execute("SELECT resource, namespace, name, body FROM objects"):
-            self._objects[(resource, namespace, name)] = json.loads(body)
+            self._put((resource, namespace, name), json.loads(body))
         row = self._db.execute("SELECT value FROM state WHERE key = 'revision'").fetchone()
         self._revision = int(row[0]) if row else 0
         self._history = collections.deque()
@@ -84,18 +89,20 @@ class ObjectStore:
             found = self._objects.get((resource_key, namespace or "", name))
             return meta.deep_copy(found) if found is not None else None
 
-    def list(self, resource_key, namespace=None):
-        """(objects sorted by namespace and name, the revision they were read at)."""
+    def list(self, resource_key, namespace=None, copied=True):
+        """(objects sorted by namespace and name, the revision they were read at). ``copied=False``: the stored objects
+        themselves, for a reader that only looks (a write replaces an object, never changes it); never change them."""
+        copy = meta.deep_copy if copied else (lambda obj: obj)
         with self._lock:
-            items = [meta.deep_copy(obj) for (resource, ns, _), obj in self._objects.items()
-                     if resource == resource_key and (namespace is None or ns == namespace)]
+            items = [copy(obj) for (_, ns, _), obj in self._by_resource.get(resource_key, {}).items()
+                     if namespace is None or ns == namespace]
             revision = self._revision
         items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         return items, revision
 
     def resource_keys(self):
         with self._lock:
-            return sorted({resource for resource, _, _ in self._objects})
+            return sorted(resource for resource, objects in self._by_resource.items() if objects)
 
     def create(self, resource_key, obj):
         key = _key(resource_key, obj)
@@ -128,7 +135,7 @@ class ObjectStore:
             with self._db:
                 self._db.execute("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", key)
                 self._save_revision()
-            del self._objects[key]
+            del self._objects[key], self._by_resource[resource_key][key]
             self._publish(Event(self._revision, "DELETED", resource_key, gone, current))
             return meta.deep_copy(gone)
 
@@ -145,7 +152,7 @@ class ObjectStore:
         are no longer known. A revision not reached yet is answered as today's (the caller refuses it)."""
         with self._lock:
             later = self.events_after(revision)
-            objects = {key: obj for key, obj in self._objects.items() if key[0] == resource_key}
+            objects = dict(self._by_resource.get(resource_key, {}))
             for event in reversed(later):
                 if event.resource_key != resource_key:
                     continue
@@ -170,6 +177,7 @@ class ObjectStore:
                 self._db.execute("DELETE FROM objects")
                 self._save_revision()
             self._objects.clear()
+            self._by_resource.clear()
             self._history.clear()
             self._history_start = self._revision
             self._changed.notify_all()
@@ -186,9 +194,12 @@ class ObjectStore:
             self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)", (*key, json.dumps(stored)))
             self._save_revision()
         previous = self._objects.get(key)
-        self._objects[key] = stored
+        self._put(key, stored)
         self._publish(Event(self._revision, event_type, key[0], meta.deep_copy(stored), previous))
         return meta.deep_copy(stored)
+
+    def _put(self, key, stored):
+        self._objects[key] = self._by_resource[key[0]][key] = stored
 
     def _save_revision(self):
         self._db.execute("INSERT OR REPLACE INTO state VALUES ('revision', ?)", (str(self._revision),))
